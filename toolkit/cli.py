@@ -1,0 +1,109 @@
+"""``clusterkit`` — the consultant's command line. A thin layer over the documented Python API.
+
+Each subcommand is one function ``cmd_*(args) -> int`` in the module of its concept, imported only
+when that subcommand runs, so ``clusterkit check`` does not pay for matplotlib or papermill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from toolkit import __version__
+from toolkit.errors import ToolkitError
+
+
+def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: str | None = "2025") -> None:
+    p.add_argument("--rulebook", default=None,
+                   help="rulebook id in data/criteria (national-2022, yunnan, shanghai, review-2022 …) or a YAML "
+                        "file of your own; default: the one for the client's province and application type")
+    p.add_argument("--round", default=round_default, help="round year in data/rounds (default: %(default)s)")
+    p.add_argument("--western-relaxation", action="store_true",
+                   help="apply the round's 西部地区放宽 setting to clients in 西部 provinces (shown in every output)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clusterkit",
+        description="集群申报工具箱：中小企业特色产业集群申报与复核的咨询工具",
+    )
+    parser.add_argument("--version", action="version", version=f"clusterkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("new-client", help="create a client folder with a blank intake workbook to send to the county")
+    p.add_argument("dir", help="the client folder to create")
+    p.add_argument("--name", required=True, help="cluster name, e.g. 某某县智能家电产业集群")
+    p.add_argument("--years", nargs=3, type=int, metavar="YEAR",
+                   help="the three indicator years (default: the three years before this one)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing intake.xlsx")
+    p.set_defaults(handler="toolkit.intake_template:cmd_new_client")
+
+    p = sub.add_parser("check", help="list every problem in a client's workbook by sheet and cell")
+    p.add_argument("dir", help="client folder (holding intake.xlsx) or the workbook itself")
+    p.add_argument("--annotated", default=None,
+                   help="where to write the copy with problem cells highlighted (default: <dir>/intake.checked.xlsx)")
+    p.set_defaults(handler="toolkit.intake:cmd_check")
+
+    p = sub.add_parser("assess", help="assess a client against the criteria; prints a table, writes assessment.json")
+    p.add_argument("dir", help="client folder")
+    _add_rulebook_round(p)
+    p.add_argument("--json", default=None, help="where to write assessment.json (default: <dir>/assessment.json)")
+    p.set_defaults(handler="toolkit.assessment:cmd_assess")
+
+    p = sub.add_parser("package", help="write a client's application package (Word documents, assessment, manifest, zip)")
+    p.add_argument("dir", help="client folder")
+    _add_rulebook_round(p)
+    p.add_argument("--output", default="output", help="output root (default: %(default)s)")
+    p.set_defaults(handler="toolkit.package:cmd_package")
+
+    p = sub.add_parser("province", help="province summary tables (附件2, 附件4) from a batch's packages")
+    p.add_argument("output", help="a batch's output root, holding <round>/<province>/<client> packages")
+    p.add_argument("--round", default="2025")
+    p.set_defaults(handler="toolkit.province:cmd_province")
+
+    p = sub.add_parser("brief", help="briefing charts, memo and client proposal for one client")
+    p.add_argument("dir", help="client folder")
+    _add_rulebook_round(p)
+    p.add_argument("--output", default="output", help="output root (default: %(default)s)")
+    p.add_argument("--today", default=None, help="date to count the days to the deadline from (YYYY-MM-DD)")
+    p.set_defaults(handler="toolkit.briefing:cmd_brief")
+
+    p = sub.add_parser("batch", help="run every client's notebook and package, N at a time, then the province tables")
+    p.add_argument("clients", nargs="+", help="client folders")
+    _add_rulebook_round(p)
+    p.add_argument("--jobs", "-j", type=int, default=2, help="clients run at once (default: %(default)s)")
+    p.add_argument("--output", default="output", help="output root (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds allowed per client (default: %(default)s)")
+    p.add_argument("--force", action="store_true", help="re-run clients whose package is up to date")
+    p.set_defaults(handler="toolkit.batch:cmd_batch")
+
+    p = sub.add_parser("templates", help="work with the Word and text templates")
+    tsub = p.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
+    t = tsub.add_parser("check", help="lint Word templates: split tags, curly quotes, row loops, unknown variables")
+    t.add_argument("paths", nargs="*", help="templates to check (default: every template in templates/)")
+    t.set_defaults(handler="toolkit.template_check:cmd_templates_check")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 1
+    module_name, func_name = args.handler.split(":")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(handler(args) or 0)
+    except ToolkitError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

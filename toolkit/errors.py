@@ -1,0 +1,119 @@
+"""The toolkit's own error types.
+
+Every error a consultant can meet says where (file › sheet › cell, or file and key) and what to do.
+Everything the toolkit raises on bad input is a ``ToolkitError``; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ToolkitError(Exception):
+    """Base class: a problem a person can fix (bad input, bad template, bad rulebook)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a client's workbook.
+
+    ``severity`` is ``"error"`` (blocks assessment) or ``"warning"`` (worth a look, does not block).
+    ``fix`` says what to write instead, in Chinese, as a consultant would tell the county.
+    """
+
+    file: str
+    sheet: str | None
+    cell: str | None
+    message: str
+    fix: str = ""
+    value: object = None
+    severity: str = "error"
+
+    @property
+    def place(self) -> str:
+        parts = [self.file] + [p for p in (self.sheet, self.cell) if p]
+        return " › ".join(parts)
+
+    def __str__(self) -> str:
+        found = f"「{self.value}」" if self.value not in (None, "") else ""
+        text = f"{self.place}: {found}{self.message}"
+        if self.fix:
+            text += f" — {self.fix}"
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "value": None if self.value is None else str(self.value),
+            "message": self.message,
+            "fix": self.fix,
+            "severity": self.severity,
+        }
+
+
+class IntakeError(ToolkitError):
+    """A workbook that cannot be read, or that has errors. ``problems`` lists every one found."""
+
+    def __init__(self, problems: list[Problem] | Problem | str, file: str = ""):
+        if isinstance(problems, str):
+            problems = [Problem(file=file, sheet=None, cell=None, message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        head = str(errors[0]) if errors else "workbook has problems"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(head + more)
+
+
+class RulebookError(ToolkitError):
+    """A rulebook file that is wrong: names the file and the key."""
+
+    def __init__(self, file: str, key: str, message: str):
+        self.file, self.key = file, key
+        super().__init__(f"{file} › {key}: {message}")
+
+
+class RoundError(ToolkitError):
+    """A round configuration that is missing or wrong."""
+
+
+class TemplateError(ToolkitError):
+    """A Word or text template with a broken tag or an unknown variable: names the template and tag."""
+
+    def __init__(self, template: str, message: str, tag: str | None = None):
+        self.template, self.tag = template, tag
+        where = f"{template}" + (f" › {tag}" if tag else "")
+        super().__init__(f"{where}: {message}")
+
+
+class PackageError(ToolkitError):
+    """A package that could not be written."""
+
+
+class BatchError(ToolkitError):
+    """A batch that cannot start (bad parameters, output folder locked, ...)."""
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while reading; ``raise_if_errors`` turns them into one IntakeError."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise IntakeError(self.problems)
