@@ -59,7 +59,7 @@ def make_client(basic: dict | None = None, indicators: dict | None = None, *, fi
                 negative=None, plan=None, evidence=None, years=None, folder: Path | str = "/tmp/demo-client") -> Client:
     years = list(years or YEARS)
     b = {**BASE_BASIC, **(basic or {})}
-    basic_values = {k: Value(v, _src("基本信息", f"B{i + 2}")) for i, k in enumerate(b)}
+    basic_values = {k: Value(v, _src("基本信息", f"B{i + 2}")) for i, (k, v) in enumerate(b.items())}
     ind = {}
     for r, key in enumerate(_ROWS):
         series = dict(zip(years, BASE_INDICATORS[key]))
