@@ -134,6 +134,8 @@ class Client:
     plan: list[PlanTarget] = field(default_factory=list)
     evidence: list[EvidenceItem] = field(default_factory=list)
     sha256: str = ""
+    # Warnings the reader found (errors stop the read): shown in the notebook and ``clusterkit check``.
+    problems: list = field(default_factory=list)
 
     # -- convenient, typed views -------------------------------------------------------------
     def get(self, field_id: str, default: Any = None) -> Any:

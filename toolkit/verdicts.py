@@ -46,6 +46,7 @@ class CriterionResult:
     clause: str
     kind: str  # "quantitative" | "evidence" | "negative" | "plan"
     verdict: str
+    measure: str = ""  # the rulebook measure it reads (e.g. "cluster_output_min"), "" for evidence
     value: float | None = None
     operator: str | None = None  # ">=", ">", "<=", "<", "=="
     threshold: float | None = None

@@ -1,0 +1,126 @@
+"""The house style of every Word template: A4, 仿宋 body, 黑体 headings, page numbers, ruled tables.
+
+The shipped templates in ``templates/`` are built by the scripts beside this file (run them with the
+project's Python; each writes one or more .docx files). A consultancy that restyles a template in Word
+keeps its own file; the scripts only make the first version. Fonts are set in the styles, including
+the East Asian slot (``w:eastAsia``) that python-docx's ``font.name`` leaves alone, so Chinese text
+takes 仿宋/黑体 in Word and, through ``toolkit.fonts``' fontconfig aliases, Noto CJK in LibreOffice.
+"""
+
+from __future__ import annotations
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+BODY_FONT = "仿宋"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+
+
+def _set_fonts(style, east_asian: str, latin: str = LATIN_FONT) -> None:
+    style.font.name = latin
+    rpr = style.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    rfonts.set(qn("w:ascii"), latin)
+    rfonts.set(qn("w:hAnsi"), latin)
+    rfonts.set(qn("w:eastAsia"), east_asian)
+
+
+def new_document(*, landscape: bool = False, body_pt: float = 12) -> Document:
+    """An empty A4 document with the house styles and a centred page number in the footer."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.top_margin = section.bottom_margin = Mm(25)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    if landscape:
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(20)
+
+    normal = doc.styles["Normal"]
+    _set_fonts(normal, BODY_FONT)
+    normal.font.size = Pt(body_pt)
+    normal.paragraph_format.space_after = Pt(3)
+    normal.paragraph_format.line_spacing = 1.3
+
+    for name, size in (("Title", 20), ("Heading 1", 16), ("Heading 2", 14), ("Heading 3", 12)):
+        st = doc.styles[name]
+        _set_fonts(st, HEADING_FONT)
+        st.font.size = Pt(size)
+        st.font.bold = name != "Title"
+        st.font.color.rgb = None
+        st.paragraph_format.space_before = Pt(12 if name != "Heading 3" else 6)
+        st.paragraph_format.space_after = Pt(6)
+        if name == "Title":
+            st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            rpr = st.element.get_or_add_rPr()
+            for border in rpr.findall(qn("w:pBdr")):
+                rpr.remove(border)
+    ppr = doc.styles["Title"].element.get_or_add_pPr()
+    for border in ppr.findall(qn("w:pBdr")):
+        ppr.remove(border)
+
+    _set_fonts(doc.styles["Table Grid"], BODY_FONT)
+    _page_number_footer(section)
+    return doc
+
+
+def _field(paragraph, instr: str) -> None:
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instr), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == instr:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {instr} "
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._r.append(el)
+
+
+def _page_number_footer(section) -> None:
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run("— ")
+    _field(p, "PAGE")
+    p.add_run(" —")
+
+
+def table(doc: Document, header: list[str], widths_mm: list[float] | None = None):
+    """A ruled table with a bold, repeated header row; returns the table (header row only)."""
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = doc.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(t.rows[0].cells, header):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        run.bold = True
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tr_pr = t.rows[0]._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+    if widths_mm:
+        for row in t.rows:
+            for cell, w in zip(row.cells, widths_mm):
+                cell.width = Mm(w)
+    return t
+
+
+def add_row(t, texts: list[str]) -> None:
+    """A row whose cells hold the given texts (e.g. docxtpl ``{%tr for %}`` tags or ``{{ x }}``)."""
+    row = t.add_row()
+    for cell, text in zip(row.cells, texts):
+        cell.text = text
