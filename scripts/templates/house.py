@@ -29,6 +29,10 @@ def _set_fonts(style, east_asian: str, latin: str = LATIN_FONT) -> None:
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        # a theme font wins over the named one in Word: drop it so 仿宋/黑体 apply
+        if rfonts.get(qn(theme)) is not None:
+            del rfonts.attrib[qn(theme)]
     rfonts.set(qn("w:ascii"), latin)
     rfonts.set(qn("w:hAnsi"), latin)
     rfonts.set(qn("w:eastAsia"), east_asian)
@@ -113,9 +117,12 @@ def table(doc: Document, header: list[str], widths_mm: list[float] | None = None
     el.set(qn("w:val"), "true")
     tr_pr.append(el)
     if widths_mm:
+        t.autofit = False  # fixed layout: the columns keep the widths given, so the table fits the page
+        for col, w in zip(t.columns, widths_mm):
+            col.width = Mm(w)  # the grid, which LibreOffice follows
         for row in t.rows:
             for cell, w in zip(row.cells, widths_mm):
-                cell.width = Mm(w)
+                cell.width = Mm(w)  # the cells, which Word follows
     return t
 
 
@@ -124,3 +131,64 @@ def add_row(t, texts: list[str]) -> None:
     row = t.add_row()
     for cell, text in zip(row.cells, texts):
         cell.text = text
+
+
+# -- additions for the application forms (keep the functions above stable: briefing templates use them)
+BODY_STYLE = "正文缩进"
+NOTE_STYLE = "说明文字"
+TABLE_TEXT_STYLE = "表格文字"
+
+
+def body_style(doc: Document, first_line_pt: float | None = None):
+    """A paragraph style for narrative text: the Normal font, first line indented two characters."""
+    styles = doc.styles
+    if BODY_STYLE in [s.name for s in styles]:
+        return styles[BODY_STYLE]
+    from docx.enum.style import WD_STYLE_TYPE
+
+    st = styles.add_style(BODY_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    st.base_style = styles["Normal"]
+    size = styles["Normal"].font.size.pt if styles["Normal"].font.size else 12
+    st.paragraph_format.first_line_indent = Pt(first_line_pt or 2 * size)
+    st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return st
+
+
+def note_style(doc: Document):
+    """A small grey style for notes to the reader (e.g. that the official layout is unknown)."""
+    styles = doc.styles
+    if NOTE_STYLE in [s.name for s in styles]:
+        return styles[NOTE_STYLE]
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import RGBColor
+
+    st = styles.add_style(NOTE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    st.base_style = styles["Normal"]
+    st.font.size = Pt(9)
+    st.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    st.paragraph_format.space_after = Pt(6)
+    return st
+
+
+def table_text_style(doc: Document, size_pt: float = 10.5):
+    """A compact style for table cells: smaller, single-spaced, no indent."""
+    styles = doc.styles
+    if TABLE_TEXT_STYLE in [s.name for s in styles]:
+        return styles[TABLE_TEXT_STYLE]
+    from docx.enum.style import WD_STYLE_TYPE
+
+    st = styles.add_style(TABLE_TEXT_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    st.base_style = styles["Normal"]
+    st.font.size = Pt(size_pt)
+    st.paragraph_format.line_spacing = 1.0
+    st.paragraph_format.space_after = Pt(0)
+    st.paragraph_format.space_before = Pt(0)
+    return st
+
+
+def style_table_text(t, style) -> None:
+    """Give every paragraph of a table the compact table style (keeps bold header runs)."""
+    for row in t.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.style = style
