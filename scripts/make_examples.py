@@ -209,6 +209,8 @@ def linquan() -> dict:
             {"name": "河南省特种纸工程技术研究中心", "kind": "创新平台", "level": "省级", "host": firms[1]["name"]},
             {"name": "林泉县中小企业服务中心", "kind": "公共服务机构", "level": "县级"},
             {"name": "林泉县特种纸产业发展服务中心", "kind": "集群运营机构", "level": "县级"},
+            {"name": "河南工业大学—林泉特种纸产学研合作基地", "kind": "产学研合作", "level": "市级", "host": "河南工业大学"},
+            {"name": "林泉纸业企业技术中心", "kind": "创新平台", "level": "市级", "host": firms[0]["name"]},
         ],
         "negative": NO_NEGATIVE,
         "plan": [
@@ -247,6 +249,7 @@ def minshan() -> dict:
         "platforms": [
             {"name": "四川省复合调味料工程技术研究中心", "kind": "创新平台", "level": "省级", "host": firms[0]["name"]},
             {"name": "岷山县调味品产业集群发展促进会", "kind": "集群运营机构", "level": "县级"},
+            {"name": "嘉州市中小企业公共服务平台岷山服务站", "kind": "公共服务机构", "level": "市级"},
             {"name": "嘉州市食品检验检测中心岷山分中心", "kind": "检验检测机构", "level": "市级"},
             {"name": "四川农业大学—岷山调味品研究院", "kind": "产学研合作", "level": "省级", "host": "四川农业大学"},
         ],
