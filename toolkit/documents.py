@@ -282,8 +282,9 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
     note = []
     if assessment.unverified:
         note.append(f"其中{len(assessment.unverified)}项标准的阈值待核实，见下表备注。")
-    if assessment.settings:
-        note.append("评估适用的设置：" + "、".join(_t(s) for s in assessment.settings) + "。")
+    relaxed = [_t(s) for s in assessment.settings if "放宽" in s]
+    if relaxed:
+        note.append("评估适用：" + "、".join(relaxed) + "。")
 
     def paras(key: str) -> list[str]:
         return list(sections[key].paragraphs) if key in sections else []

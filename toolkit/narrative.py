@@ -54,6 +54,20 @@ SECTIONS: list[tuple[str, str, str, int | None]] = [
 ]
 REVIEW_ONLY = {"plan_completion"}
 
+# Short names of the rulebook measures, for sentences (a criterion's title is a whole clause).
+MEASURE_LABELS = {
+    "area_km2": "集群面积",
+    "cluster_output_min": "近三年集群工业总产值最低值",
+    "sme_output_share": "中小企业产值占比",
+    "leading_output_share": "主导产业产值占比",
+    "cluster_output_growth": "集群工业总产值年均增速",
+    "top_tier_firms": "主导产业内制造业单项冠军和专精特新“小巨人”企业数",
+    "quality_firms": "专精特新中小企业、创新型中小企业和国家级高新技术企业数",
+    "sme_rd_growth": "中小企业研发经费支出年均增速",
+    "platform_rate": "工业互联网平台应用普及率",
+    "standards": "主导或参与制修订标准数",
+}
+
 OPERATOR_WORDS = {">=": "不低于", ">": "高于", "<=": "不超过", "<": "低于", "==": "等于"}
 
 
@@ -352,6 +366,7 @@ def result_facts(r) -> dict[str, Any]:
     return {
         "id": r.id,
         "title": _txt(r.title),
+        "label": MEASURE_LABELS.get(r.measure) or _txt(r.title).rstrip("。"),
         "verdict": r.verdict,
         "passed": r.verdict == PASS,
         "kind": r.kind,
@@ -389,6 +404,7 @@ def assessment_facts(assessment: Assessment) -> dict[str, Any]:
         "readiness": fmt.number(assessment.readiness, 0),
         "rulebook": assessment.rulebook,
         "settings": list(assessment.settings),
+        "relaxation": [s for s in assessment.settings if "放宽" in s],
         "unverified_n": len(assessment.unverified),
         "verdicts": {"pass": PASS, "fail": FAIL, "evidence": NEEDS_EVIDENCE, "missing": MISSING_DATA, "veto": VETO},
     }
