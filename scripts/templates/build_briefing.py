@@ -1,0 +1,190 @@
+"""Build the briefing templates: templates/memo.docx (简报), templates/proposal.docx (申报服务方案)
+and templates/province_brief.docx (推荐情况简报), in the house style (house.py).
+
+Run with the project's Python: ``.venv/bin/python scripts/templates/build_briefing.py``. The files are
+a first version; a consultancy may restyle them in Word (type each {{ tag }} in one go, keep the
+{%tr … %} row loops in their own rows). toolkit/briefing.py documents every variable they may use.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import house  # noqa: E402
+from docx.enum.text import WD_ALIGN_PARAGRAPH  # noqa: E402
+from docx.shared import Pt, RGBColor  # noqa: E402
+
+ROOT = HERE.parent.parent
+OUT = ROOT / "templates"
+
+
+def _p(doc, text, *, style=None, bold=False, size=None, align=None, colour=None):
+    p = doc.add_paragraph(style=style)
+    run = p.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    if colour:
+        run.font.color.rgb = RGBColor.from_string(colour)
+    if align == "center":
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif align == "right":
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return p
+
+
+def _loop_table(doc, header, cells, loop, widths):
+    """A table with a header and one repeated row: {%tr for … %} / row / {%tr endfor %}."""
+    t = house.table(doc, header, widths)
+    house.add_row(t, [f"{{%tr for {loop} %}}"] + [""] * (len(header) - 1))
+    house.add_row(t, cells)
+    house.add_row(t, ["{%tr endfor %}"] + [""] * (len(header) - 1))
+    for row in t.rows[1:]:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                for run in para.runs:
+                    run.font.size = Pt(10.5)
+    return t
+
+
+def _charts(doc):
+    _p(doc, "{%p for c in charts %}")
+    _p(doc, "{{ c.image }}", align="center")
+    _p(doc, "图{{ loop.index }}  {{ c.caption }}", align="center", size=10)
+    _p(doc, "{%p endfor %}")
+
+
+def build_memo() -> Path:
+    doc = house.new_document(body_pt=12)
+    doc.add_paragraph("{{ cluster_name }}申报准备情况简报", style="Title")
+    _p(doc, "{{ place }} · {{ application_type }} · {{ round_label }} · {{ today_cn }}", align="center", size=10.5)
+    doc.add_paragraph("一、结论", style="Heading 1")
+    _p(doc, "{{ verdict_sentence }}", bold=True)
+    _p(doc, "{{ deadline_sentence }}")
+    _p(doc, "{%p if settings_sentence %}")
+    _p(doc, "{{ settings_sentence }}")
+    _p(doc, "{%p endif %}")
+    doc.add_paragraph("二、最需补足的三项差距", style="Heading 1")
+    _p(doc, "{%p if top_gaps %}")
+    _loop_table(doc, ["序号", "差距", "现状与要求", "补足所需"],
+                ["{{ g.no }}", "{{ g.title }}", "{{ g.status }}", "{{ g.what_it_takes }}"],
+                "g in top_gaps", [12, 45, 45, 52])
+    _p(doc, "{{ more_gaps_sentence }}", size=10.5)
+    _p(doc, "{%p else %}")
+    _p(doc, "各项指标均已达标，无需补足的差距。")
+    _p(doc, "{%p endif %}")
+    doc.add_paragraph("三、图表", style="Heading 1")
+    _charts(doc)
+    doc.add_paragraph("四、说明", style="Heading 1")
+    _p(doc, "{%p if unverified_sentence %}")
+    _p(doc, "{{ unverified_sentence }}", colour="B35C00")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{{ method_sentence }}", size=10.5)
+    return _save(doc, "memo.docx")
+
+
+def build_proposal() -> Path:
+    doc = house.new_document(body_pt=12)
+    doc.add_paragraph("{{ cluster_name }}\n申报服务方案", style="Title")
+    _p(doc, "{{ place }} · {{ application_type }} · {{ round_label }} · 编制日期：{{ today_cn }}", align="center", size=10.5)
+
+    doc.add_paragraph("一、现状诊断", style="Heading 1")
+    _p(doc, "{{ verdict_sentence }}", bold=True)
+    _p(doc, "{%p if gaps %}")
+    _p(doc, "对照{{ rulebook_title }}，需补足的差距如下：")
+    _loop_table(doc, ["条款", "指标", "结论", "现状与要求", "补足所需"],
+                ["{{ g.id }}", "{{ g.title }}", "{{ g.verdict }}", "{{ g.status }}", "{{ g.what_it_takes }}"],
+                "g in gaps", [14, 40, 18, 38, 46])
+    _p(doc, "{%p else %}")
+    _p(doc, "各项指标均已达标，工作重点是把数据和佐证材料整理到位、按时报送。")
+    _p(doc, "{%p endif %}")
+
+    doc.add_paragraph("二、时间安排", style="Heading 1")
+    _p(doc, "{{ deadline_sentence }}")
+    _p(doc, "{%p if past_sentence %}")
+    _p(doc, "{{ past_sentence }}", bold=True, colour="B00000")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{{ schedule_basis }}")
+    _loop_table(doc, ["关键节点", "时间", "说明"], ["{{ m.name }}", "{{ m.when }}", "{{ m.note }}"],
+                "m in milestones", [40, 40, 74])
+
+    doc.add_paragraph("三、工作计划", style="Heading 1")
+    _p(doc, "每项差距或缺失材料对应一项任务，由县级中小企业主管部门统筹，相关部门按时提供：")
+    _loop_table(doc, ["序号", "工作任务", "提供部门", "完成时限", "对应差距"],
+                ["{{ t.no }}", "{{ t.what }}", "{{ t.who }}", "{{ t.when }}", "{{ t.gap }}"],
+                "t in tasks", [12, 56, 36, 26, 26])
+    _p(doc, "{%p if not tasks %}")
+    _p(doc, "暂无需补充的任务，按关键节点完成材料定稿和报送即可。")
+    _p(doc, "{%p endif %}")
+
+    doc.add_paragraph("四、申报材料清单", style="Heading 1")
+    _p(doc, "本次申报材料包包含以下文件：")
+    _loop_table(doc, ["序号", "文件", "说明"], ["{{ d.no }}", "{{ d.title }}", "{{ d.note }}"],
+                "d in documents", [12, 80, 62])
+
+    doc.add_paragraph("五、服务内容", style="Heading 1")
+    for text in (
+        "1. 数据核实：逐项核对年度指标、企业名单和平台机构信息，标出每个数值的来源单元格，统一统计口径。",
+        "2. 材料撰写：按八个维度起草申报表叙述部分，整理佐证材料清单，编制集群发展规划目标表。",
+        "3. 差距补足：对照上表逐项跟进各部门任务，对未达标指标提出可行的补足路径。",
+        "4. 报送前审核：定稿前对照认定标准逐条复核，协助完成县级审核盖章和报送。",
+    ):
+        _p(doc, text)
+
+    doc.add_paragraph("六、说明", style="Heading 1")
+    _p(doc, "{%p if unverified_sentence %}")
+    _p(doc, "{{ unverified_sentence }}", colour="B35C00")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{%p if settings_sentence %}")
+    _p(doc, "{{ settings_sentence }}")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{{ method_sentence }}", size=10.5)
+    return _save(doc, "proposal.docx")
+
+
+def build_province_brief() -> Path:
+    doc = house.new_document(body_pt=12)
+    doc.add_paragraph("{{ recommender }}{{ year }}年度中小企业特色产业集群\n推荐情况简报", style="Title")
+    _p(doc, "{{ round_label }} · {{ today_cn }}", align="center", size=10.5)
+    doc.add_paragraph("一、总体情况", style="Heading 1")
+    _p(doc, "{{ summary_sentence }}", bold=True)
+    _p(doc, "{{ quota_sentence }}")
+    _p(doc, "{{ deadline_sentence }}")
+    doc.add_paragraph("二、候选集群排序", style="Heading 1")
+    _charts(doc)
+    _loop_table(doc, ["排名", "集群", "结论", "准备度", "主要问题"],
+                ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.readiness }}", "{{ r.issues }}"],
+                "r in candidates", [12, 48, 22, 16, 56])
+    _p(doc, "{%p if reviews %}")
+    doc.add_paragraph("三、复核集群", style="Heading 1")
+    _loop_table(doc, ["序号", "集群", "结论", "主要问题"],
+                ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.issues }}"],
+                "r in reviews", [12, 56, 24, 62])
+    _p(doc, "{%p endif %}")
+    doc.add_paragraph("说明", style="Heading 2")
+    _p(doc, "{%p if unverified_sentence %}")
+    _p(doc, "{{ unverified_sentence }}", colour="B35C00")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{{ method_sentence }}", size=10.5)
+    return _save(doc, "province_brief.docx")
+
+
+def _save(doc, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    doc.save(str(path))
+    return path
+
+
+def main() -> int:
+    for build in (build_memo, build_proposal, build_province_brief):
+        print(build())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
