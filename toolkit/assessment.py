@@ -169,9 +169,10 @@ def _negative(client: Client, c: Criterion, rb: Rulebook) -> CriterionResult:
         if n.occurred:
             vetoes.append(n.label + (f"（{n.note}）" if n.note else ""))
     if vetoes:
-        return _result(c, rb, verdict=VETO, inputs=inputs, missing=[],
-                       what_it_takes="负面清单事项一票否决，无法通过补充材料弥补：" + "；".join(vetoes),
-                       note=("；".join(filter(None, [c.note, "申报前请核实事项的认定级别（较大及以上/重大及以上）"]))))
+        r = _result(c, rb, verdict=VETO, inputs=inputs, missing=[],
+                    what_it_takes="负面清单事项一票否决，无法通过补充材料弥补：" + "；".join(vetoes))
+        r.note = "；".join(filter(None, [c.note, "申报前请核实事项的认定级别（较大及以上/重大及以上）"]))
+        return r
     if unanswered:
         return _result(c, rb, verdict=MISSING_DATA, inputs=inputs, missing=unanswered,
                        what_it_takes="需补填：" + "；".join(unanswered))

@@ -331,7 +331,7 @@ def what_it_takes(name: str, m: Measurement, operator: str, threshold: float, un
         d = m.detail
         gap = threshold - m.value
         part_needed = threshold / 100 * d["total"] - d["part"]
-        return (f"{d['part_label'].replace('产值', '')}产值占比需提高{fmt.points(_up(gap))}{more}"
+        return (f"{d['part_label'].replace('产值', '')}产值占比需提高{fmt.points(_up(gap), 2)}{more}"
                 f"（{d['year']}年{d['part_label']}需再增加{fmt.yi(_up(part_needed), 2)}{more}，集群工业总产值不变）")
     if name in ("cluster_output_growth", "sme_rd_growth"):
         d = m.detail
@@ -345,7 +345,7 @@ def what_it_takes(name: str, m: Measurement, operator: str, threshold: float, un
                 f"（再增加{money(_up(needed - last, digits), digits)}{more}，其他年度不变），"
                 f"年均增速方可{OPERATOR_WORDS[operator]}{fmt.percent(threshold)}")
     if name == "platform_rate":
-        return (f"工业互联网平台应用普及率需提高{fmt.points(_up(threshold - m.value))}{more}"
+        return (f"工业互联网平台应用普及率需提高{fmt.points(_up(threshold - m.value), 2)}{more}"
                 f"（{m.detail.get('year', '')}年达到{fmt.percent(threshold)}）")
     if name == "area_km2":
         return (f"集群面积需减少{fmt.number(_up(m.value - threshold))}km²{more}（至{fmt.number(threshold)}km²以内），"

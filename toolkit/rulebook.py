@@ -92,7 +92,7 @@ class Criterion:
     source: str = ""
     note: str = ""
     hard: bool = True
-    origin: str = ""  # the file that last defined or changed this criterion
+    origin: str = ""  # the file that last defined what this criterion tests (its comparison or evidence)
 
     @property
     def comparisons(self) -> list[Comparison]:
@@ -152,6 +152,9 @@ def _locate(name_or_path: str | Path, near: Path | None = None) -> Path:
     raise RulebookError(text, "id", f"未找到规则库“{text}”；可用：{', '.join(available_rulebooks())}，"
                                     f"或给出 YAML 文件路径")
 
+
+# keys that change what a criterion tests (as opposed to its wording or source)
+_RULE_KEYS = {"kind", "measure", "operator", "threshold", "unit", "any_of", "evidence", "facts", "items", "dimension"}
 
 _RAW_CACHE: dict[str, tuple[float, dict]] = {}
 
@@ -245,7 +248,8 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
             raise RulebookError(fname, f"overrides › {cid}",
                                 "修改阈值时须同时写明 confidence（H/M/L）和 verified，以及 source")
         by_id[cid].update(change)
-        origins[cid] = fname
+        if set(change) & _RULE_KEYS:
+            origins[cid] = fname
     for i, c in enumerate(data.get("add") or []):
         if not isinstance(c, dict) or "id" not in c:
             raise RulebookError(fname, f"add[{i}]", "每条新增标准须为映射并有 id")
