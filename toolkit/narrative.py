@@ -444,8 +444,41 @@ def environment(folder: Path | None = None):
     return env
 
 
-# The names a narrative template may use (checked by ``clusterkit templates check``).
-CONTEXT_NAMES = ("c", "d", "a", "section_title", "UNVERIFIED")
+# What a narrative template may use, declared for ``clusterkit templates check`` (a test keeps it equal
+# to what ``client_facts``, ``dimension_facts`` and ``assessment_facts`` really give). "" is a value,
+# [x] a list of x, a dict an object with those fields, None anything.
+_LIST = [""]
+_RESULT_SPEC = {k: "" for k in ("id", "title", "label", "verdict", "passed", "kind", "measure", "value_text",
+                                "standard_text", "unverified", "unverified_text", "what_it_takes", "clause")}
+_RESULT_SPEC["missing"] = _LIST
+_C_LISTS = ("years", "champions", "little_giants", "top_tier", "quality_firms", "innovation_platforms",
+            "service_platforms", "operating_bodies", "cooperation", "testing_bodies", "digital_providers",
+            "negative_occurred", "negative_unanswered")
+_C_VALUES = ("cluster_name", "province", "city", "county", "region", "recommender", "leading_industry", "sub_field",
+             "applicant", "brand", "operating_body", "area", "is_review", "application_type", "recognised_year",
+             "first_year", "last_year", "year_span", "place", "output_latest", "output_first", "output_listing",
+             "output_yoy", "output_cagr", "leading_latest", "sme_latest", "leading_share", "sme_share",
+             "sme_rd_latest", "sme_rd_first", "sme_rd_cagr", "platform_rate", "platform_rate_first", "platform_change",
+             "standards_latest", "standards_total", "energy_latest", "energy_drop", "exports_latest", "exports_cagr",
+             "enterprises", "smes", "employees", "invention_patents", "specialised_n", "innovative_n", "high_tech_n",
+             "quality_n", "roster_n", "negative_clear")
+CONTEXT_SPEC: dict[str, Any] = {
+    "c": {
+        **{k: "" for k in _C_VALUES},
+        **{k: _LIST for k in _C_LISTS},
+        "tier_names": None,
+        "negative_items": [{"label": "", "answer": "", "note": ""}],
+        "plan_targets": [{k: "" for k in ("name", "unit", "base", "target", "actual", "base_year", "target_year",
+                                          "direction", "status", "progress")}],
+    },
+    "d": {"name": "", "verdict": "", "unverified": "", "passed": "",
+          "strengths": [_RESULT_SPEC], "gaps": [_RESULT_SPEC], "results": [_RESULT_SPEC]},
+    "a": {"overall": "", "readiness": "", "rulebook": "", "settings": _LIST, "relaxation": _LIST, "unverified_n": "",
+          "verdicts": {"pass": "", "fail": "", "evidence": "", "missing": "", "veto": ""}},
+    "section_title": "",
+    "UNVERIFIED": "",
+}
+CONTEXT_NAMES = tuple(CONTEXT_SPEC)
 
 
 def paragraphs_of(text: str) -> list[str]:
