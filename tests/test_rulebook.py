@@ -194,3 +194,21 @@ def test_unknown_rulebook_and_missing_base(tmp_path):
         load_rulebook(p)
     with pytest.raises(RulebookError, match="file"):
         load_rulebook(tmp_path / "absent.yaml")
+
+
+def test_misspelt_keys_are_refused_not_ignored(tmp_path):
+    p = write(tmp_path, "typo.yaml", 'id: typo\nextends: national-2022\noverides: {"1.2": {threshold: 30}}\n')
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(p)
+    assert exc.value.key == "overides"
+    p = write(tmp_path, "typo2.yaml", 'id: typo2\nextends: national-2022\n'
+                                      'overrides: {"1.2": {treshold: 30, confidence: M, verified: false}}\n')
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(p)
+    assert exc.value.file == "typo2.yaml" and exc.value.key == "criteria › 1.2 › treshold"
+    p = write(tmp_path, "typo3.yaml", "id: typo3\nextends: national-2022\nsettings: {growth: cagr}\n")
+    with pytest.raises(RulebookError, match="settings › growth"):
+        load_rulebook(p)
+    p = write(tmp_path, "typo4.yaml", "id: typo4\nextends: national-2022\nsettings: {growth_method: average}\n")
+    with pytest.raises(RulebookError, match="settings › growth_method"):
+        load_rulebook(p)

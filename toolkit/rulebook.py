@@ -153,6 +153,13 @@ def _locate(name_or_path: str | Path, near: Path | None = None) -> Path:
                                     f"或给出 YAML 文件路径")
 
 
+TOP_KEYS = {"id", "extends", "version", "title", "source", "applies_to", "consequence", "notes", "settings",
+            "dimensions", "readiness", "western_relaxation", "criteria", "overrides", "add", "remove"}
+CRITERION_KEYS = {"id", "dimension", "clause", "title", "kind", "measure", "operator", "threshold", "unit", "any_of",
+                  "formula", "evidence", "facts", "items", "verified", "confidence", "source", "note", "hard"}
+COMPARISON_KEYS = {"measure", "operator", "threshold", "unit"}
+READINESS_KEYS = {"weights", "cap_on_fail"}
+
 # keys that change what a criterion tests (as opposed to its wording or source)
 _RULE_KEYS = {"kind", "measure", "operator", "threshold", "unit", "any_of", "evidence", "facts", "items", "dimension"}
 
@@ -179,12 +186,20 @@ def _read(path: Path) -> dict:
 
 
 def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], dict[str, str]]:
-    """Merge ``path`` over its base. Returns the merged data, the chain of ids, criterion origins."""
+    """Merge ``path`` over its base. Returns the merged data, the chain of ids, and per criterion the
+    file that last touched it (named in errors) and the file that last set what it tests."""
     if path in seen:
         chain = " → ".join(p.name for p in seen + (path,))
         raise RulebookError(path.name, "extends", f"循环继承：{chain}")
     data = _read(path)
     fname = path.name
+    unknown = set(map(str, data)) - TOP_KEYS
+    if unknown:
+        raise RulebookError(fname, sorted(unknown)[0], f"未知的键；可用：{', '.join(sorted(TOP_KEYS))}")
+    for key in set(data.get("settings") or {}) - set(SETTINGS_ALLOWED):
+        raise RulebookError(fname, f"settings › {key}", f"未知设置；可用：{', '.join(SETTINGS_ALLOWED)}")
+    for key in set(data.get("readiness") or {}) - READINESS_KEYS:
+        raise RulebookError(fname, f"readiness › {key}", f"未知设置；可用：{', '.join(sorted(READINESS_KEYS))}")
     if "id" not in data:
         raise RulebookError(fname, "id", "缺少规则库 id")
     base_name = data.get("extends")
@@ -199,7 +214,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
             if not isinstance(c, dict) or "id" not in c:
                 raise RulebookError(fname, f"criteria[{i}]", "每条标准须为映射并有 id")
             c["id"] = str(c["id"])
-            origins[c["id"]] = fname
+            origins[c["id"]] = (fname, fname)
         ids = [c["id"] for c in data["criteria"]]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
@@ -248,8 +263,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
             raise RulebookError(fname, f"overrides › {cid}",
                                 "修改阈值时须同时写明 confidence（H/M/L）和 verified，以及 source")
         by_id[cid].update(change)
-        if set(change) & _RULE_KEYS:
-            origins[cid] = fname
+        origins[cid] = (fname, fname if set(change) & _RULE_KEYS else origins[cid][1])
     for i, c in enumerate(data.get("add") or []):
         if not isinstance(c, dict) or "id" not in c:
             raise RulebookError(fname, f"add[{i}]", "每条新增标准须为映射并有 id")
@@ -258,7 +272,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
             raise RulebookError(fname, f"add › {c['id']}", "该 id 已存在于基础规则库；修改请用 overrides")
         criteria.append(c)
         by_id[c["id"]] = c
-        origins[c["id"]] = fname
+        origins[c["id"]] = (fname, fname)
     merged["criteria"] = criteria
     return merged, chain + [str(data["id"])], origins
 
@@ -276,6 +290,8 @@ def _number(x, fname: str, where: str) -> float:
 
 
 def _comparison(c: dict, fname: str, where: str, allowed: tuple | dict) -> Comparison:
+    if not isinstance(c, dict):
+        raise RulebookError(fname, where, "应为 {measure, operator, threshold, unit} 映射")
     m = _need(c, "measure", fname, where)
     if m not in allowed:
         raise RulebookError(fname, f"{where} › measure", f"未知指标“{m}”；可用：{', '.join(allowed)}")
@@ -305,13 +321,18 @@ def _negative_items() -> set[str]:
     return {i["id"] for i in _schema()["sheets"]["negative"]["items"]}
 
 
-def _build(data: dict, path: Path, chain: list[str], origins: dict[str, str]) -> Rulebook:
+def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[str, str]]) -> Rulebook:
+    """``origins``: criterion id → (the file that last touched it, the file that last set what it tests)."""
     known_kinds = _evidence_kinds()
     negative_items = _negative_items()
     criteria = []
     for i, c in enumerate(data["criteria"]):
-        fname = origins.get(c["id"], path.name)
+        fname, rule_file = origins.get(c["id"], (path.name, path.name))
         where = f"criteria › {c['id']}"
+        unknown = set(map(str, c)) - CRITERION_KEYS
+        if unknown:
+            raise RulebookError(fname, f"{where} › {sorted(unknown)[0]}",
+                                f"未知的键；可用：{', '.join(sorted(CRITERION_KEYS))}")
         dim = _need(c, "dimension", fname, where)
         if isinstance(dim, bool) or not isinstance(dim, int) or dim not in DIMENSIONS:
             raise RulebookError(fname, f"{where} › dimension", f"未知维度“{dim}”；应为 0（负面清单）、1–8 或 9（复核规划目标）")
@@ -331,7 +352,7 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, str]) ->
             id=c["id"], dimension=dim, clause=str(_need(c, "clause", fname, where)),
             title=str(_need(c, "title", fname, where)), kind=kind, formula=str(c.get("formula", "")),
             verified=verified, confidence=conf, source=str(c.get("source", "")), note=str(c.get("note", "")),
-            hard=bool(c.get("hard", True)), origin=fname,
+            hard=bool(c.get("hard", True)), origin=rule_file,
         )
         ev = c.get("evidence") or []
         if not isinstance(ev, list):
@@ -349,6 +370,11 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, str]) ->
             if c.get("any_of"):
                 if not isinstance(c["any_of"], list) or len(c["any_of"]) < 2:
                     raise RulebookError(fname, f"{where} › any_of", "应列出至少两个可选条件")
+                for j, b in enumerate(c["any_of"]):
+                    extra = set(b) - COMPARISON_KEYS if isinstance(b, dict) else set()
+                    if extra:
+                        raise RulebookError(fname, f"{where} › any_of[{j}] › {sorted(extra)[0]}",
+                                            "未知的键；可选条件只写 measure, operator, threshold, unit")
                 crit.any_of = [_comparison(b, fname, f"{where} › any_of[{j}]", MEASURES)
                                for j, b in enumerate(c["any_of"])]
             else:
