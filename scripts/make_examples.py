@@ -368,8 +368,8 @@ def save(wb, path: Path) -> None:
     path.write_bytes(normalize_xlsx(buf.getvalue()))
 
 
-def write_client(spec: dict) -> Path:
-    folder = EXAMPLES / "clients" / spec["id"]
+def write_client(spec: dict, out: Path = EXAMPLES) -> Path:
+    folder = out / "clients" / spec["id"]
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "evidence").mkdir(parents=True)
@@ -387,9 +387,9 @@ def write_client(spec: dict) -> Path:
 
 # -- the broken workbook --------------------------------------------------------------------------
 
-def write_broken() -> Path:
+def write_broken(out: Path = EXAMPLES) -> Path:
     """qingchuan's data with problems planted; PLANTED.yaml lists them (and the cells that are fine)."""
-    folder = EXAMPLES / "broken"
+    folder = out / "broken"
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "evidence").mkdir(parents=True)
@@ -470,10 +470,15 @@ def write_broken() -> Path:
 CLIENTS = [qingchuan, linquan, minshan, dongtang]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="(Re)generate the demo clients and the broken workbook.")
+    parser.add_argument("--out", default=str(EXAMPLES), help="where to write (default: data/examples)")
+    out = Path(parser.parse_args(argv).out)
     for make in CLIENTS:
-        print("wrote", write_client(make()).relative_to(ROOT))
-    print("wrote", write_broken().relative_to(ROOT))
+        print("wrote", write_client(make(), out))
+    print("wrote", write_broken(out))
     return 0
 
 

@@ -1,0 +1,442 @@
+"""The intake reader: cell parsing, rules, bad files, the annotated copy and `clusterkit check`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from toolkit import cells, schema
+from toolkit.cli import main
+from toolkit.errors import IntakeError, Problem, ToolkitError
+from toolkit.intake import check_workbook, read_client, write_annotated
+from toolkit.model import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = ROOT / "data" / "examples" / "clients"
+
+
+@pytest.fixture
+def client_copy(tmp_path) -> Path:
+    """A copy of the qingchuan demo client folder, safe to modify."""
+    dst = tmp_path / "qingchuan"
+    shutil.copytree(CLIENTS / "qingchuan", dst)
+    return dst
+
+
+def edit(folder: Path, changes: dict[tuple[str, str], object]) -> None:
+    path = folder / "intake.xlsx"
+    wb = openpyxl.load_workbook(path)
+    for (sheet, cell), value in changes.items():
+        wb[sheet][cell] = value
+    wb.save(path)
+
+
+def places(result) -> set[tuple[str, str]]:
+    return {(p.sheet, p.cell) for p in result.problems}
+
+
+def errors_at(result, sheet, cell) -> list[Problem]:
+    return [p for p in result.errors if p.sheet == sheet and p.cell == cell]
+
+
+# -- step 1: cells -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, unit, value", [
+    ("12", "亿元", 12.0),
+    (12, "亿元", 12.0),
+    ("１２．５", "亿元", 12.5),           # full-width digits and point
+    (" 12 ", "亿元", 12.0),               # stray spaces
+    ("1,234.5", "万元", 1234.5),          # thousands separator
+    ("１，２３４", "万元", 1234.0),       # full-width comma
+    ("12亿元", "亿元", 12.0),
+    ("12亿", "亿元", 12.0),
+    ("26.4%", "%", 26.4),
+    ("２６.４％", "%", 26.4),
+    ("412家", "家", 412.0),
+    ("N/A", "亿元", None),
+    ("无", "亿元", None),
+    ("-", "亿元", None),
+    ("  ", "亿元", None),
+    (None, "亿元", None),
+])
+def test_numbers_that_are_fine(raw, unit, value):
+    p = cells.parse_number(raw, unit)
+    assert p.ok and p.warning is None
+    assert p.value == value
+
+
+@pytest.mark.parametrize("raw, unit, value", [
+    ("5000万", "亿元", 0.5),
+    ("5000万元", "亿元", 0.5),
+    ("1.99亿", "万元", 19900.0),
+    ("120000000元", "亿元", 1.2),
+])
+def test_other_money_units_are_converted_with_a_warning(raw, unit, value):
+    p = cells.parse_number(raw, unit)
+    assert p.ok and p.value == pytest.approx(value)
+    assert "换算" in p.warning and unit in p.warning
+
+
+@pytest.mark.parametrize("raw, unit, fix", [
+    ("约12亿", "亿元", "填写 12，单位“亿元”已在表头"),
+    ("约5000万", "亿元", "填写 0.5"),
+    ("12左右", "亿元", "填写 12"),
+    ("不详", "亿元", "只填写数字"),
+    ("3%", "家", "只填写数字"),
+    (dt.datetime(2023, 5, 1), "亿元", "常规"),
+    (True, "亿元", "填写数字"),
+    ("#DIV/0!", "亿元", "修正公式"),
+])
+def test_numbers_that_are_not(raw, unit, fix):
+    p = cells.parse_number(raw, unit)
+    assert not p.ok
+    assert fix in p.fix
+
+
+def test_percent_formatted_cell_reads_as_percent():
+    assert cells.parse_number(0.264, "%", percent_format=True).value == pytest.approx(26.4)
+    assert cells.parse_number(26.4, "%").value == 26.4
+
+
+def test_integers_and_years():
+    assert cells.parse_number("412", "家", integer=True).value == 412
+    assert not cells.parse_number("412.5", "家", integer=True).ok
+    assert cells.parse_year("2024年").value == 2024
+    assert cells.parse_year("２０２４").value == 2024
+    assert not cells.parse_year("去年").ok
+    assert not cells.parse_year(12).ok
+
+
+def test_choices():
+    assert cells.parse_choice("是", ["是", "否"]).value == "是"
+    assert cells.parse_choice(" 否 ", ["是", "否"]).value == "否"
+    p = cells.parse_choice("Y", ["是", "否"])
+    assert p.value == "是" and p.warning
+    assert cells.parse_choice("浙江", ["浙江省", "江苏省"]).value == "浙江省"
+    bad = cells.parse_choice("不确定", ["是", "否"])
+    assert not bad.ok and "是、否" in bad.fix
+
+
+def test_huge_and_odd_values_do_not_crash():
+    for raw in (10 ** 400, "9" * 400, float("nan"), "1e999", "=SUM(A1:A3)", "\u200b", "１e5", dt.time(1, 2)):
+        p = cells.parse_number(raw, "亿元")
+        assert p.ok or p.error
+
+
+# -- step 2: the demo clients read cleanly -------------------------------------------------------------
+
+def test_read_client_gives_typed_values_with_sources():
+    client = read_client(CLIENTS / "qingchuan")
+    assert isinstance(client, Client)
+    assert client.id == "qingchuan"
+    assert client.years == [2022, 2023, 2024]
+    assert client.series("cluster_output") == {2022: 52.3, 2023: 58.9, 2024: 66.1}
+    v = client.indicator("leading_output", 2023)
+    assert v.value == 45.6 and str(v.source) == "intake.xlsx › 年度指标 › E3"
+    assert client.basic["province"].source.cell == "B3"
+    assert client.region == "东部" and client.province == "浙江省"
+    assert client.template_version == schema.version()
+    assert len(client.sha256) == 64
+    assert client.problems == []
+    assert not any(f.name.startswith("示例") for f in client.firms)
+    assert all(f.credit_code and len(f.credit_code) == 18 for f in client.firms)
+    assert client.firms[0].source.sheet == "企业名单" and client.firms[0].source.cell == "A3"
+    assert {n.id for n in client.negative} == {i["id"] for i in schema.sheet("negative")["items"]}
+    assert all(n.occurred is False for n in client.negative)
+
+
+def test_evidence_paths_resolved_and_kinds_mapped_to_ids():
+    client = read_client(CLIENTS / "qingchuan")
+    stats = [e for e in client.evidence if "statistics" in e.kinds]
+    assert stats and stats[0].exists is True
+    assert stats[0].file.startswith("evidence/")
+    assert all(e.exists for e in client.evidence)
+    assert all(k in schema.evidence_kinds() for e in client.evidence for k in e.kinds)
+
+
+def test_workbook_path_works_as_well_as_folder():
+    a = read_client(CLIENTS / "linquan")
+    b = read_client(CLIENTS / "linquan" / "intake.xlsx")
+    assert a.id == b.id == "linquan" and a.sha256 == b.sha256
+
+
+def test_reading_is_fast():
+    read_client(CLIENTS / "dongtang")  # imports
+    t0 = time.perf_counter()
+    read_client(CLIENTS / "dongtang")
+    assert time.perf_counter() - t0 < 0.5
+
+
+# -- rules on an edited copy ---------------------------------------------------------------------------
+
+def test_problem_names_file_sheet_cell_value_and_fix(client_copy):
+    edit(client_copy, {("年度指标", "E3"): "约12亿"})
+    result = check_workbook(client_copy)
+    assert result.client is None
+    [p] = errors_at(result, "年度指标", "E3")
+    assert str(p) == "intake.xlsx › 年度指标 › E3 (2023 主导产业产值): 「约12亿」不是数字 — 填写 12，单位“亿元”已在表头"
+    assert p.to_dict()["cell"] == "E3"
+    with pytest.raises(IntakeError) as exc:
+        read_client(client_copy)
+    assert any(q.cell == "E3" for q in exc.value.problems)
+
+
+def test_all_problems_are_collected_not_the_first(client_copy):
+    edit(client_copy, {("年度指标", "D2"): "很多", ("年度指标", "E2"): "约60亿", ("年度指标", "F6"): 130,
+                       ("企业名单", "A5"): None, ("基本信息", "B4"): None})
+    result = check_workbook(client_copy)
+    assert {("年度指标", "D2"), ("年度指标", "E2"), ("年度指标", "F6"), ("企业名单", "A5"),
+            ("基本信息", "B4")} <= places(result)
+
+
+def test_full_width_and_units_are_fine_and_converted(client_copy):
+    edit(client_copy, {("年度指标", "D2"): "５２.３", ("年度指标", "E2"): "5890000000元",
+                       ("年度指标", "F5"): "1.99亿", ("年度指标", "D10"): " 412 "})
+    result = check_workbook(client_copy)
+    assert result.ok, [str(p) for p in result.errors]
+    c = result.client
+    assert c.indicator("cluster_output", 2022).value == 52.3
+    assert c.indicator("cluster_output", 2023).value == pytest.approx(58.9)
+    assert c.indicator("sme_rd", 2024).value == pytest.approx(19900)
+    assert c.indicator("enterprises", 2022).value == 412
+    warned = {(p.sheet, p.cell) for p in result.warnings}
+    assert {("年度指标", "E2"), ("年度指标", "F5")} <= warned
+    assert c.problems == result.problems
+
+
+def test_output_ratios_and_shares(client_copy):
+    edit(client_copy, {("年度指标", "F4"): 70, ("年度指标", "E3"): 59.5, ("年度指标", "D6"): 101,
+                       ("年度指标", "E11"): 500, ("年度指标", "F12"): -1})
+    result = check_workbook(client_copy)
+    assert "集群工业总产值" in errors_at(result, "年度指标", "F4")[0].message   # SME > cluster
+    assert errors_at(result, "年度指标", "E3")                                  # leading > cluster
+    assert "0–100" in errors_at(result, "年度指标", "D6")[0].message
+    assert errors_at(result, "年度指标", "E11")                                 # smes > enterprises
+    assert "负数" in errors_at(result, "年度指标", "F12")[0].message
+
+
+def test_years_must_be_three_consecutive(client_copy):
+    edit(client_copy, {("年度指标", "F1"): "2025年"})
+    assert "不连续" in errors_at(check_workbook(client_copy), "年度指标", "F1")[0].message
+    edit(client_copy, {("年度指标", "F1"): None})
+    assert "缺少年度" in errors_at(check_workbook(client_copy), "年度指标", "F1")[0].message
+
+
+def test_roster_rules(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    ws = wb["企业名单"]
+    good = ws["B4"].value
+    ws["B4"] = good[:-1] + ("1" if good[-1] != "1" else "2")   # check digit broken
+    ws["A6"] = ws["A3"].value                                   # duplicate name
+    ws["B7"] = ws["B8"].value                                   # duplicate code
+    ws["D9"] = "也许"                                            # not a drop-down value
+    ws["C10"] = None                                             # required
+    wb.save(client_copy / "intake.xlsx")
+    result = check_workbook(client_copy)
+    assert "校验位" in errors_at(result, "企业名单", "B4")[0].message
+    assert "重复" in errors_at(result, "企业名单", "A6")[0].message
+    assert "重复" in errors_at(result, "企业名单", "B8")[0].message
+    assert errors_at(result, "企业名单", "D9")
+    assert errors_at(result, "企业名单", "C10")
+
+
+def test_roster_longer_than_declared_counts(client_copy):
+    edit(client_copy, {("年度指标", "F10"): 20, ("年度指标", "F11"): 10})
+    result = check_workbook(client_copy)
+    assert "企业名单" in errors_at(result, "年度指标", "F10")[0].message
+    assert any("中小企业" in p.message for p in errors_at(result, "年度指标", "F11"))
+
+
+def test_review_needs_year_and_actuals(client_copy):
+    edit(client_copy, {("基本信息", "B13"): "复核"})
+    result = check_workbook(client_copy)
+    assert "认定年度" in errors_at(result, "基本信息", "B14")[0].message
+    assert any("实际完成值" in p.message for p in result.errors if p.sheet == "发展规划")
+
+
+def test_negative_list_answer_required_and_yes_warned(client_copy):
+    edit(client_copy, {("负面清单", "C2"): None, ("负面清单", "C3"): "是"})
+    result = check_workbook(client_copy)
+    assert errors_at(result, "负面清单", "C2")
+    assert any(p.cell == "C3" and "一票否决" in p.message for p in result.warnings)
+
+
+def test_evidence_paths(client_copy):
+    edit(client_copy, {("佐证材料", "B3"): "../../etc/passwd", ("佐证材料", "B4"): "/etc/passwd",
+                       ("佐证材料", "B5"): "evidence/没有这个文件.pdf", ("佐证材料", "B6"): "evidence\\区域品牌证书.pdf",
+                       ("佐证材料", "C7"): "产值等统计数据证明、标准制修订证明"})
+    result = check_workbook(client_copy)
+    assert "之外" in errors_at(result, "佐证材料", "B3")[0].message
+    assert "之外" in errors_at(result, "佐证材料", "B4")[0].message
+    missing = [p for p in result.warnings if p.cell == "B5"]
+    assert missing and "不存在" in missing[0].message
+    assert not [p for p in result.problems if p.cell in ("B6", "C7")]
+
+
+def test_formula_with_and_without_cached_value(client_copy):
+    edit(client_copy, {("年度指标", "F2"): "=D2+E2"})
+    result = check_workbook(client_copy)
+    assert "计算结果" in errors_at(result, "年度指标", "F2")[0].message
+    # A workbook saved by Excel/LibreOffice keeps the cached value: the reader uses it.
+    path = client_copy / "intake.xlsx"
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    sheet_xml = next(n for n in files if n.startswith("xl/worksheets/sheet") and b"D2+E2" in files[n])
+    files[sheet_xml] = files[sheet_xml].replace(b"<f>D2+E2</f><v></v>", b"<f>D2+E2</f><v>111.2</v>").replace(
+        b"<f>D2+E2</f></c>", b"<f>D2+E2</f><v>111.2</v></c>")
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in files.items():
+            z.writestr(n, b)
+    result = check_workbook(client_copy)
+    assert not errors_at(result, "年度指标", "F2")
+    assert result.ok
+    assert result.client.indicator("cluster_output", 2024).value == pytest.approx(111.2)
+
+
+def test_merged_cells_in_a_table(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    wb["企业名单"].merge_cells("E3:F4")
+    wb.save(client_copy / "intake.xlsx")
+    result = check_workbook(client_copy)
+    assert "合并" in errors_at(result, "企业名单", "E3")[0].message
+
+
+def test_example_row_is_skipped_but_a_real_row_2_is_read(client_copy):
+    assert check_workbook(client_copy).ok
+    edit(client_copy, {("企业名单", "A2"): "青川新增电器有限公司", ("企业名单", "B2"): "91331082MA2H000011"})
+    result = check_workbook(client_copy)
+    # Row 2 no longer marked 示例: read as data (and its bad code reported).
+    assert errors_at(result, "企业名单", "B2")
+
+
+# -- bad files ---------------------------------------------------------------------------------------
+
+def _only_fatal(result) -> Problem:
+    assert result.client is None and result.errors
+    return result.errors[0]
+
+
+def test_missing_file_and_folder(tmp_path):
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "intake.xlsx" in p.message and "new-client" in p.fix
+    with pytest.raises(IntakeError):
+        read_client(tmp_path / "nope")
+
+
+def test_corrupt_file(tmp_path):
+    (tmp_path / "intake.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
+    assert "损坏" in _only_fatal(check_workbook(tmp_path)).message
+    (tmp_path / "intake.xlsx").write_bytes(os.urandom(2000))
+    assert "损坏" in _only_fatal(check_workbook(tmp_path)).message
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    (tmp_path / "intake.xlsx").write_bytes(buf.getvalue())
+    assert "损坏" in _only_fatal(check_workbook(tmp_path)).message
+    with pytest.raises(ToolkitError):
+        read_client(tmp_path)
+
+
+def _ole(extra: bytes = b"") -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + extra + b"\x00" * 1024
+
+
+def test_password_protected_file(tmp_path):
+    # An encrypted .xlsx is an OLE compound file holding an "EncryptedPackage" stream.
+    (tmp_path / "intake.xlsx").write_bytes(_ole("EncryptionInfo\0EncryptedPackage".encode("utf-16-le")))
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "密码" in p.message and "清空密码" in p.fix
+
+
+def test_old_xls_format(tmp_path):
+    (tmp_path / "intake.xls").write_bytes(_ole(b"Workbook"))
+    p = _only_fatal(check_workbook(tmp_path / "intake.xls"))
+    assert ".xls" in p.message and ".xlsx" in p.fix
+
+
+def test_other_template_version(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    wb.defined_names[schema.VERSION_NAME].attr_text = '"2019.1"'
+    wb.save(client_copy / "intake.xlsx")
+    p = _only_fatal(check_workbook(client_copy))
+    assert "2019.1" in p.message and "new-client" in p.fix
+
+
+def test_a_workbook_not_made_from_the_template(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "集群名称"
+    wb.save(tmp_path / "intake.xlsx")
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "模板" in p.message and "new-client" in p.fix
+
+
+def test_missing_sheet_and_renamed_header(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    del wb["平台机构"]
+    wb["企业名单"]["B1"] = "信用代码"
+    wb.save(client_copy / "intake.xlsx")
+    result = check_workbook(client_copy)
+    assert any(p.sheet == "平台机构" and "缺少工作表" in p.message for p in result.errors)
+    assert "统一社会信用代码" in errors_at(result, "企业名单", "B1")[0].message
+
+
+# -- the annotated copy and the command ---------------------------------------------------------------
+
+def test_check_never_modifies_the_client_file(tmp_path):
+    src = ROOT / "data" / "examples" / "broken"
+    dst = tmp_path / "broken"
+    shutil.copytree(src, dst)
+    wb_path = dst / "intake.xlsx"
+    os.utime(wb_path, (1_600_000_000, 1_600_000_000))
+    before = (wb_path.read_bytes(), wb_path.stat().st_mtime)
+    assert main(["check", str(dst)]) == 1
+    assert (wb_path.read_bytes(), wb_path.stat().st_mtime) == before
+    assert (dst / "intake.checked.xlsx").exists()
+
+
+def test_annotated_copy_marks_cells_and_lists_problems(tmp_path):
+    result = check_workbook(ROOT / "data" / "examples" / "broken")
+    out = write_annotated(result, tmp_path / "out" / "checked.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "问题清单"
+    listing = wb["问题清单"]
+    assert listing.max_row - 1 == len(result.problems)
+    cell = wb["年度指标"]["E3"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "不是数字" in cell.comment.text and "填写 12" in cell.comment.text
+    warn = wb["年度指标"]["D9"]
+    assert warn.fill.fgColor.rgb.endswith("FFEB9C")
+    assert not list(tmp_path.joinpath("out").glob(".*tmp*"))  # written atomically, no leftovers
+    with pytest.raises(ToolkitError):
+        write_annotated(result, result.workbook)
+
+
+def test_cli_check_exit_codes_and_report(tmp_path, capsys):
+    assert main(["check", str(CLIENTS / "minshan"), "--annotated", str(tmp_path / "m.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "共 0 个错误" in out
+    assert main(["check", str(ROOT / "data/examples/broken"), "--annotated", str(tmp_path / "b.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert "【年度指标】" in out and "【企业名单】" in out
+    assert "intake.xlsx › 年度指标 › E3 (2023 主导产业产值): 「约12亿」不是数字" in out
+    n_err = len(check_workbook(ROOT / "data/examples/broken").errors)
+    assert f"共 {n_err} 个错误" in out
+    # Within a sheet, errors come before warnings.
+    block = out.split("【年度指标】")[1].split("【")[0]
+    kinds = [line.split()[0] for line in block.strip().splitlines()]
+    assert kinds == sorted(kinds, key=lambda k: k != "错误")
+
+
+def test_cli_check_on_a_corrupt_file_is_a_message_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "intake.xlsx").write_bytes(b"garbage")
+    assert main(["check", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert "损坏" in out.out and "Traceback" not in out.err

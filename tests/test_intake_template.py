@@ -1,0 +1,153 @@
+"""The blank intake workbook (`clusterkit new-client`), built from the schema the reader uses."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from toolkit import schema
+from toolkit.cli import main
+from toolkit.intake import check_workbook, read_client
+from toolkit.intake_template import build_workbook, default_years, write_blank_workbook
+from toolkit.model import PROVINCES
+from toolkit.errors import ToolkitError
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory):
+    path = write_blank_workbook(tmp_path_factory.mktemp("blank") / "intake.xlsx", "某某县智能家电产业集群",
+                                [2022, 2023, 2024])
+    return path, openpyxl.load_workbook(path)
+
+
+def _validations(ws) -> list:
+    return list(ws.data_validations.dataValidation)
+
+
+def _covers(ws, cell: str) -> list[str]:
+    return [dv.formula1 for dv in _validations(ws) if cell in dv.sqref]
+
+
+def _list_values(wb, formula: str) -> list[str]:
+    if formula.startswith('"'):
+        return formula.strip('"').split(",")
+    ref = formula.split("!")[1].replace("$", "")
+    ws = wb[schema.LISTS_SHEET]
+    return [str(c.value) for row in ws[ref] for c in row]
+
+
+def test_sheets_follow_the_schema(blank):
+    _, wb = blank
+    titles = [spec["title"] for spec in schema.load_schema()["sheets"].values()]
+    assert wb.sheetnames[: len(titles)] == titles
+    assert wb[schema.LISTS_SHEET].sheet_state == "hidden"
+    assert wb.sheetnames[0] == "填写说明"
+
+
+def test_template_version_recorded_and_stated(blank):
+    _, wb = blank
+    dn = wb.defined_names[schema.VERSION_NAME]
+    assert dn.attr_text.strip('"') == schema.version()
+    text = "\n".join(str(c.value) for c in wb["填写说明"]["A"] if c.value)
+    assert schema.version() in text and "亿元" in text and "示例" in text
+
+
+def test_every_closed_choice_has_a_drop_down(blank):
+    _, wb = blank
+    basic = wb["基本信息"]
+    for n, f in enumerate(schema.sheet("basic")["fields"], start=2):
+        if f["type"] == "choice":
+            [formula] = _covers(basic, f"B{n}")
+            assert _list_values(wb, formula) == [str(x) for x in schema.choices(f["choices"])]
+    assert _list_values(wb, _covers(basic, "B3")[0]) == list(PROVINCES)
+    for key in ("roster", "platforms", "plan", "evidence"):
+        ws = wb[schema.sheet_title(key)]
+        for c, col in enumerate(schema.sheet(key)["columns"], start=1):
+            cell = f"{openpyxl.utils.get_column_letter(c)}3"
+            if col["type"] == "choice":
+                [formula] = _covers(ws, cell)
+                assert _list_values(wb, formula) == [str(x) for x in schema.choices(col["choices"])]
+            else:
+                assert not _covers(ws, cell)
+    evidence = wb["佐证材料"]
+    assert "产值等统计数据证明" in _list_values(wb, _covers(evidence, "C3")[0])
+    assert "cluster_output" in _list_values(wb, _covers(wb["发展规划"], "B3")[0])
+    assert _list_values(wb, _covers(wb["负面清单"], "C2")[0]) == ["是", "否"]
+
+
+def test_units_in_headers_example_rows_frozen_panes_widths(blank):
+    _, wb = blank
+    ind = wb["年度指标"]
+    assert [ind.cell(1, c).value for c in range(1, 8)] == ["代码", "指标", "单位", "2022年", "2023年", "2024年", "说明"]
+    assert ind["C2"].value == "亿元" and ind["C6"].value == "%"
+    assert wb["基本信息"]["C9"].value.startswith("km²")
+    for key in ("roster", "platforms", "plan", "evidence"):
+        ws = wb[schema.sheet_title(key)]
+        assert ws["A2"].value.startswith(schema.EXAMPLE_MARK)
+        assert ws["A2"].font.i
+        assert ws.freeze_panes in ("A3", "B3")
+        assert all(ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width >= 8
+                   for c in range(1, len(schema.sheet(key)["columns"]) + 1))
+    assert ind.freeze_panes == "D2"
+
+
+def test_region_is_derived_not_typed(blank):
+    _, wb = blank
+    ws = wb["基本信息"]
+    labels = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+    assert "所属区域（自动）" in labels
+    row = labels.index("所属区域（自动）") + 2
+    assert str(ws.cell(row, 2).value).startswith("=") and "B3" in ws.cell(row, 2).value
+    assert not _covers(ws, f"B{row}")
+
+
+def test_blank_workbook_reads_with_required_field_problems_only(blank):
+    path, _ = blank
+    result = check_workbook(path)
+    assert result.client is None
+    assert result.errors and all("未填写" in p.message or "未声明" in p.message for p in result.errors)
+    assert not any(p.sheet == "企业名单" for p in result.problems)  # the example row is skipped
+
+
+def test_filled_template_round_trips(tmp_path):
+    data = {"basic": {"province": "云南省", "city": "某市", "county": "某县", "leading_industry": "茶叶加工",
+                      "sub_field": "普洱茶", "area_km2": 30, "applicant": "某县工信局", "contact_name": "赵",
+                      "contact_phone": "0871-1234567", "application_type": "新申报"},
+            "indicators": {"cluster_output": [10, 11, 12.5], "leading_output": [8, 9, 10], "sme_output": [7, 8, 9],
+                           "sme_rd": [100, 110, 120], "platform_rate": [5, 6, 7], "enterprises": [50, 52, 55],
+                           "smes": [48, 50, 53]},
+            "negative": {i["id"]: "否" for i in schema.sheet("negative")["items"]},
+            "roster": [{"name": "某茶业有限公司", "credit_code": "91530000MA6K00000P", "is_sme": "是",
+                        "in_leading_industry": "是", "high_tech": "是"}]}
+    from toolkit import credit_code
+
+    data["roster"][0]["credit_code"] = credit_code.make("91530000MA6K00000")
+    wb = build_workbook("某县普洱茶产业集群", [2021, 2022, 2023], data)
+    wb.save(tmp_path / "intake.xlsx")
+    c = read_client(tmp_path)
+    assert c.years == [2021, 2022, 2023] and c.region == "西部"
+    assert c.series("cluster_output") == {2021: 10, 2022: 11, 2023: 12.5}
+    assert c.firms[0].tiers == frozenset({"high_tech"})
+    assert c.cluster_name == "某县普洱茶产业集群"
+
+
+def test_years_must_be_consecutive():
+    with pytest.raises(ToolkitError):
+        build_workbook("x", [2022, 2023, 2025])
+    assert default_years(__import__("datetime").date(2025, 3, 1)) == [2022, 2023, 2024]
+
+
+def test_new_client_command_refuses_to_overwrite(tmp_path, capsys):
+    folder = tmp_path / "某某县"
+    assert main(["new-client", str(folder), "--name", "某某县智能家电产业集群", "--years", "2022", "2023", "2024"]) == 0
+    target = folder / "intake.xlsx"
+    assert target.exists() and (folder / "evidence").is_dir()
+    wb = openpyxl.load_workbook(target)
+    assert wb["基本信息"]["B2"].value == "某某县智能家电产业集群"
+    assert wb["年度指标"]["D1"].value == "2022年"
+    before = target.read_bytes()
+    assert main(["new-client", str(folder), "--name", "别的名字"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert target.read_bytes() == before
+    assert main(["new-client", str(folder), "--name", "别的名字", "--force"]) == 0
+    assert openpyxl.load_workbook(target)["基本信息"]["B2"].value == "别的名字"
