@@ -1,0 +1,212 @@
+"""Narrative drafts: every section, numbers in official style, firms by name, gaps with 下一步, and never
+'None', 'nan', a tag, an empty sentence or a raw decimal — over every demo-like situation."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factories import make_client
+from fake_assessment import fake_assess
+from toolkit.assessment import assess
+from toolkit.errors import TemplateError
+from toolkit.intake import read_client
+from toolkit.model import NegativeItem, PlanTarget
+from toolkit.narrative import (CONTEXT_SPEC, SECTIONS, assessment_facts, check_text, client_facts, dimension_facts,
+                               draft, narrative_dir, result_facts)
+from toolkit.paths import examples_dir
+
+FORBIDDEN = re.compile(r"None|(?<![A-Za-z])nan(?![A-Za-z])|\{\{|\{%|\d\.\d{3,}|[，。；、][，。；、]")
+NEW_KEYS = ["basic"] + [f"dim{n}" for n in range(1, 9)] + ["negative", "plan"]
+
+
+def _variants() -> dict:
+    review_plan = [PlanTarget("集群工业总产值", "cluster_output", "亿元", 2022, 61.2, 2025, 75, 70.3),
+                   PlanTarget("单位工业增加值能耗", "energy_per_va", "吨标准煤/万元", 2022, 0.45, 2025, 0.40, 0.39,
+                              higher_is_better=False),
+                   PlanTarget("专精特新“小巨人”数", None, "家", 2022, 2, 2025, 4, None)]
+    return {
+        "qualifies": make_client(),
+        "fails_output": make_client(indicators={"cluster_output": {2022: 33.6, 2023: 35.9, 2024: 38.4}}),
+        "near_no_top_tier": make_client(firms=[]),
+        "sparse": make_client(basic={"brand": None, "operating_body": None, "area_km2": None},
+                              indicators={"energy_per_va": {2022: None, 2023: None, 2024: None},
+                                          "exports": {2024: None}, "sme_rd": {2022: None}, "employees": {2024: None},
+                                          "standards": {2022: None, 2023: None, 2024: None}},
+                              firms=[], platforms=[], plan=[], evidence=[]),
+        "veto_and_unanswered": make_client(negative=[NegativeItem("safety_accident", "安全事故", True),
+                                                     NegativeItem("tax_evasion", "偷税漏税", None)]),
+        "no_negative_answers": make_client(negative=[]),
+        "raw_floats": make_client(indicators={"cluster_output": {2022: 52.312345678901234, 2023: 58.91111111,
+                                                                 2024: 66.1000000001},
+                                              "platform_rate": {2024: 26.44444444}}),
+        "review": make_client(basic={"application_type": "复核", "recognised_year": 2022}, plan=review_plan),
+        "review_no_plan": make_client(basic={"application_type": "复核", "recognised_year": 2022}, plan=[]),
+    }
+
+
+VARIANTS = _variants()
+
+
+def _all_text(n) -> str:
+    return "\n".join(p for s in n.sections for p in s.paragraphs)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("assessor", ["real", "fake"])
+def test_every_situation_gives_clean_text_for_every_section(name, assessor):
+    client = VARIANTS[name]
+    a = assess(client, None, 2025) if assessor == "real" else fake_assess(client)
+    n = draft(client, a)
+    keys = NEW_KEYS + (["plan_completion"] if client.is_review else [])
+    assert n.keys() == keys
+    for s in n.sections:
+        assert s.paragraphs, s.key
+        for p in s.paragraphs:
+            assert not FORBIDDEN.search(p), (s.key, p)
+            assert p.strip() and re.search(r"[\u4e00-\u9fff]", p)
+
+
+@pytest.mark.parametrize("client_id", ["qingchuan", "linquan", "minshan", "dongtang"])
+def test_demo_clients(client_id):
+    client = read_client(examples_dir() / "clients" / client_id)
+    n = draft(client, assess(client, None, 2025))
+    text = _all_text(n)
+    assert client.cluster_name in text and client.county in text
+    assert not FORBIDDEN.search(text)
+
+
+def test_numbers_firms_and_unverified_thresholds_in_official_style():
+    client = make_client()
+    n = draft(client, assess(client, None, 2025))
+    basic = n.section("basic").text
+    assert "52.3亿元、58.9亿元、66.1亿元" in basic
+    assert "年均增长12.4%" in basic and "同比增长12.2%" in basic
+    assert "占集群工业总产值的78.4%" in basic
+    assert "青川电器股份有限公司" in n.section("dim2").text  # the 小巨人 by name
+    assert "19,900万元" in n.section("dim4").text
+    for key in ("dim4", "dim5"):  # national R&D-growth and platform thresholds are unverified
+        assert "阈值待核实" in n.section(key).text
+    assert "阈值待核实" not in n.section("dim1").text
+
+
+def test_gaps_get_a_next_step_with_what_it_takes():
+    client = VARIANTS["fails_output"]
+    a = assess(client, None, 2025)
+    n = draft(client, a)
+    dim1 = n.section("dim1").paragraphs
+    steps = [p for p in dim1 if p.startswith("下一步")]
+    failed = [r for r in a.results if r.dimension == 1 and not r.passed]
+    assert len(steps) == len(failed) >= 2
+    growth = next(p for p in steps if "年均增速" in p)
+    assert "6.9%" in growth and "高于10%" in growth
+    wit = next(r for r in failed if r.measure == "cluster_output_growth").what_it_takes
+    assert wit[:10] in growth
+
+
+def test_review_plan_completion():
+    client = VARIANTS["review"]
+    n = draft(client, assess(client, None, 2025))
+    text = n.section("plan_completion").text
+    assert "共设定3项目标，已完成1项" in text
+    assert "实际完成70.3亿元" in text and "未完成" in text
+    assert "实际完成值待填报" in text
+    assert "plan_completion" not in draft(make_client(), assess(make_client(), None, 2025)).keys()
+
+
+def test_negative_list_veto_is_stated():
+    client = VARIANTS["veto_and_unanswered"]
+    text = draft(client, assess(client, None, 2025)).section("negative").text
+    assert "安全事故" in text and "一票否决" in text and "偷税漏税" in text
+
+
+@pytest.mark.parametrize("bad", [
+    "集群工业总产值为None亿元。", "占比nan%。", "品牌为{{ c.brand }}。", "增长12.345678%。", "集群位于，。",
+    "集群工业总产值为。", "面积（）平方公里。", "", "   ", "abc",
+])
+def test_final_check_refuses_bad_text(bad):
+    with pytest.raises(TemplateError, match="dim1.j2"):
+        check_text("dim1.j2", [bad])
+
+
+def test_final_check_accepts_official_text():
+    check_text("x.j2", ["2022—2024年集群工业总产值分别为52.3亿元、58.9亿元，年均增长12.4%。Nano材料企业名称不受影响。"])
+
+
+@pytest.fixture
+def editable_templates(tmp_path) -> Path:
+    folder = tmp_path / "narrative"
+    shutil.copytree(narrative_dir(), folder)
+    return folder
+
+
+def test_a_consultants_template_that_prints_none_is_refused_naming_it(editable_templates):
+    (editable_templates / "dim6.j2").write_text("集群单位能耗为{{ c.tier_names.get('nothing') }}。\n", encoding="utf-8")
+    client = make_client()
+    with pytest.raises(TemplateError, match=r"dim6\.j2.*None"):
+        draft(client, fake_assess(client), folder=editable_templates)
+
+
+def test_a_consultants_template_with_an_unknown_fact_is_refused_naming_it(editable_templates):
+    (editable_templates / "dim7.j2").write_text("出口{{ c.exports_2030 }}。\n", encoding="utf-8")
+    client = make_client()
+    with pytest.raises(TemplateError, match=r"dim7\.j2.*exports_2030"):
+        draft(client, fake_assess(client), folder=editable_templates)
+
+
+def test_a_consultants_edit_shows_in_the_draft(editable_templates):
+    (editable_templates / "dim7.j2").write_text(
+        "{{ c.cluster_name }}积极拓展海外市场。\n\n第二段：出口交货值{{ c.exports_latest }}。\n", encoding="utf-8")
+    client = make_client()
+    s = draft(client, fake_assess(client), folder=editable_templates).section("dim7")
+    assert s.paragraphs == ["青川县智能小家电产业集群积极拓展海外市场。", "第二段：出口交货值10.2亿元。"]
+
+
+def _keys(spec_or_value, value) -> None:
+    if isinstance(spec_or_value, dict):
+        assert set(spec_or_value) == set(value), set(spec_or_value) ^ set(value)
+        for k, sub in spec_or_value.items():
+            if sub is not None:
+                _keys(sub, value[k])
+    elif isinstance(spec_or_value, list):
+        for item in value:
+            _keys(spec_or_value[0], item)
+
+
+@pytest.mark.parametrize("name", ["qualifies", "review", "sparse", "veto_and_unanswered"])
+def test_declared_context_spec_matches_the_facts(name):
+    client = VARIANTS[name]
+    a = assess(client, None, 2025)
+    _keys(CONTEXT_SPEC["c"], client_facts(client))
+    _keys(CONTEXT_SPEC["a"], assessment_facts(a))
+    for n in range(0, 10):
+        _keys(CONTEXT_SPEC["d"], dimension_facts(a, n))
+    for r in a.results:
+        _keys(CONTEXT_SPEC["d"]["results"][0], result_facts(r))
+
+
+def test_every_section_has_a_template():
+    for _key, template, _title, _dim in SECTIONS:
+        assert (narrative_dir() / template).is_file()
+
+
+values = st.one_of(st.none(), st.floats(min_value=0.001, max_value=5000, allow_nan=False),
+                   st.just(float("nan")))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(out=st.lists(values, min_size=3, max_size=3), rd=st.lists(values, min_size=3, max_size=3),
+       rate=values, energy=values, review=st.booleans())
+def test_any_numbers_give_clean_text(out, rd, rate, energy, review):
+    years = [2022, 2023, 2024]
+    client = make_client(
+        basic={"application_type": "复核" if review else "新申报", "recognised_year": 2022 if review else None},
+        indicators={"cluster_output": dict(zip(years, out)), "sme_rd": dict(zip(years, rd)),
+                    "platform_rate": {2024: rate}, "energy_per_va": {2024: energy}})
+    n = draft(client, fake_assess(client))
+    assert not FORBIDDEN.search(_all_text(n))
