@@ -106,3 +106,11 @@ def test_cmd_assess_prints_and_writes(tmp_path, monkeypatch, capsys):
     assert "结论：符合条件" in out and "1.2" in out
     data = json.loads((tmp_path / "qingchuan" / "assessment.json").read_text(encoding="utf-8"))
     assert data["round"] == "2025" and data["client_id"] == "qingchuan"
+
+
+def test_review_batch_is_checked_against_the_round():
+    review = make_client(basic={"application_type": "复核", "recognised_year": 2023})
+    a = assess(review, round=2025)
+    assert a.rulebook == "review-2022"
+    assert any("不在本年度复核范围" in s for s in a.settings)
+    assert any("复核2023年度认定的集群" in s and "不在" not in s for s in assess(review, round=2026).settings)

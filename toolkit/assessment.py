@@ -336,8 +336,17 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
     if rnd is not None:
         settings.append(f"申报年度：{rnd.label}（{rnd.notice or '通知文号未获取'}）")
     settings += relax_text
+    if rnd is not None and client.is_review:
+        ry = client.recognised_year
+        if rnd.review_batch is None:
+            settings.append(f"复核批次：{rnd.label}未安排复核（或未获取），请核实")
+        elif ry is not None and str(ry) != str(rnd.review_batch):
+            settings.append(f"复核批次：{rnd.label}复核{rnd.review_batch}年度认定的集群，该集群认定年度为{ry}年，不在本年度复核范围")
+        else:
+            settings.append(f"复核批次：{rnd.label}复核{rnd.review_batch}年度认定的集群")
     if rb.consequence:
         settings.append(f"复核：{rb.consequence}")
+    settings += [f"规则说明：{n}" for n in rb.notes]
     if score_note:
         settings.append(f"准备度：{score_note}")
 
