@@ -348,7 +348,7 @@ def what_it_takes(name: str, m: Measurement, operator: str, threshold: float, un
         return (f"工业互联网平台应用普及率需提高{fmt.points(_up(threshold - m.value), 2)}{more}"
                 f"（{m.detail.get('year', '')}年达到{fmt.percent(threshold)}）")
     if name == "area_km2":
-        return (f"集群面积需减少{fmt.number(_up(m.value - threshold))}km²{more}（至{fmt.number(threshold)}km²以内），"
+        return (f"集群面积需减少{fmt.number(_up(m.value - threshold), 2)}km²{more}（至{fmt.number(threshold)}km²以内），"
                 f"或在申报材料中说明超出的理由")
     if name in ("top_tier_firms", "quality_firms"):
         need = math.floor(threshold + 1) if strict else math.ceil(threshold)
