@@ -416,6 +416,8 @@ def write_broken(out: Path = EXAMPLES) -> Path:
     plant("indicators", "E6", "share_over_100", "普及率 220%")
     ind["exports"][0] = "9800万"
     plant("indicators", "D9", "wrong_unit", "「9800万」写在亿元栏（换算为 0.98，提示）")
+    ind["platform_rate"][2] = None
+    plant("indicators", "F6", "missing_year", "2024年工业互联网平台应用普及率未填写")
     ind["smes"][0] = "N/A"
     plant("indicators", "D11", "missing_required", "「N/A」：必填的中小企业数为空")
     ind["employees"][1] = -5

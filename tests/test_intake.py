@@ -440,3 +440,16 @@ def test_cli_check_on_a_corrupt_file_is_a_message_not_a_traceback(tmp_path, caps
     assert main(["check", str(tmp_path)]) == 1
     out = capsys.readouterr()
     assert "损坏" in out.out and "Traceback" not in out.err
+
+
+def test_names_keep_full_width_brackets_and_evidence_files_are_found(client_copy):
+    (client_copy / "evidence" / "承诺书（盖章）.pdf").write_bytes(b"%PDF-1.4\n")
+    edit(client_copy, {("企业名单", "A5"): "青川电器（集团）有限公司 ", ("佐证材料", "B3"): "evidence/承诺书（盖章）.pdf",
+                       ("佐证材料", "B4"): "evidence/承诺书(盖章).pdf"})
+    result = check_workbook(client_copy)
+    assert result.ok, [str(p) for p in result.errors]
+    c = result.client
+    assert any(f.name == "青川电器（集团）有限公司" for f in c.firms)
+    by_row = {e.source.cell: e for e in c.evidence}
+    assert by_row["A3"].exists and by_row["A3"].file == "evidence/承诺书（盖章）.pdf"
+    assert by_row["A4"].exists is False  # half-width brackets: a different file name

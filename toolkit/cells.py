@@ -201,8 +201,9 @@ def parse_text(raw: Any) -> Parsed:
         return Parsed(str(int(raw)))
     if isinstance(raw, (dt.datetime, dt.date)):
         return Parsed(raw.isoformat()[:10])
-    text = clean_text(raw) if isinstance(raw, str) else str(raw)
-    text = re.sub(r"\s+", " ", text)
+    # Names keep their own characters (official names use full-width brackets); only blank space goes.
+    text = str(raw).replace("\u200b", "").replace("\ufeff", "")
+    text = re.sub(r"\s+", " ", text).strip()
     if is_blank(text):
         return Parsed(None)
     return Parsed(text)

@@ -465,6 +465,10 @@ def _table_rows(r: _Reader, ws, key: str, cols: dict[str, int]):
             if key == "evidence" and cid == "kind":
                 values[cid] = _parse_kinds(r, ws, row, c)
                 continue
+            if key == "evidence" and cid == "file":
+                raw = r.raw(ws, row, c, cs["label"])
+                values[cid] = raw if raw is _FAIL else cells.parse_text(raw).value
+                continue
             if key == "plan" and cid == "indicator":
                 allowed = list(allowed or []) + list(schema.indicator_labels().values())
             label = f"第{row}行 {cs['label']}" if cid != spec["columns"][0]["id"] else cs["label"]
@@ -679,6 +683,10 @@ def _read_evidence(r: _Reader) -> list[EvidenceItem]:
                     exists = False
                 else:
                     exists = target.is_file()
+                    if not exists:  # typed with full-width characters for a file named with half-width ones
+                        for alt in {unicodedata.normalize("NFKC", rel_out)} - {rel_out}:
+                            if (root / alt).resolve().is_file():
+                                rel_out, exists = alt, True
                     if not exists:
                         r.add(ws.title, coord, "文件不存在", f"把文件放到 {r.folder / rel_out}，或改正文件名", file,
                               "warning", f"{title or ''} · 文件名")
