@@ -64,7 +64,7 @@ CONTEXT_SPEC: dict[str, dict[str, Any]] = {
     EVIDENCE_CHECKLIST: {
         "form": _FORM,
         "cluster": _CLUSTER,
-        "summary": {"total": S, "present": S, "missing": S, "missing_note": S},
+        "summary": {"total": S, "present": S, "missing": S, "needed": S, "missing_note": S},
         "rows": [{"no": S, "title": S, "kinds": S, "file": S, "status": S}],
         "missing_rows": [{"no": S, "title": S, "criterion": S, "reason": S}],
         "generated": S,
@@ -341,12 +341,12 @@ def evidence_context(client: Client, assessment: Assessment, *, round=None, toda
         if x["present"]:
             status = "已提供"
         elif x["file"]:
-            status = "缺失（文件未找到）"
+            status = "文件缺失"  # listed, but not found beside the workbook
         else:
-            status = "缺失（未提供文件）"
+            status = "无文件"
         rows.append({"no": str(i), "title": _t(e.title) or "（未命名材料）",
                      "kinds": "、".join(labels.get(k, _t(k)) for k in e.kinds if _t(k)),
-                     "file": x["file"], "status": status})
+                     "file": Path(x["file"]).name if x["file"] else "", "status": status})
     missing_rows = []
     for x in ev:
         if not x["present"]:
@@ -367,6 +367,7 @@ def evidence_context(client: Client, assessment: Assessment, *, round=None, toda
         "form": {"attachment": "", "title": "佐证材料清单", "round": round_label(round, assessment)},
         "cluster": cluster_context(client),
         "summary": {"total": str(len(ev)), "present": str(present), "missing": str(len(ev) - present),
+                    "needed": str(len(missing_rows)),
                     "missing_note": ("请在申报截止前补齐上表所列材料，放入客户文件夹的 evidence/ 目录并在“佐证材料”表中登记。"
                                      if missing_rows else "所需佐证材料均已提供。")},
         "rows": rows,

@@ -72,7 +72,7 @@ def build_memo() -> Path:
     _p(doc, "{%p if top_gaps %}")
     _loop_table(doc, ["序号", "差距", "现状与要求", "补足所需"],
                 ["{{ g.no }}", "{{ g.title }}", "{{ g.status }}", "{{ g.what_it_takes }}"],
-                "g in top_gaps", [12, 45, 45, 52])
+                "g in top_gaps", [14, 44, 44, 52])
     _p(doc, "{{ more_gaps_sentence }}", size=10.5)
     _p(doc, "{%p else %}")
     _p(doc, "各项指标均已达标，无需补足的差距。")
@@ -116,7 +116,7 @@ def build_proposal() -> Path:
     _p(doc, "每项差距或缺失材料对应一项任务，由县级中小企业主管部门统筹，相关部门按时提供：")
     _loop_table(doc, ["序号", "工作任务", "提供部门", "完成时限", "对应差距"],
                 ["{{ t.no }}", "{{ t.what }}", "{{ t.who }}", "{{ t.when }}", "{{ t.gap }}"],
-                "t in tasks", [12, 56, 36, 26, 26])
+                "t in tasks", [14, 54, 36, 26, 26])
     _p(doc, "{%p if not tasks %}")
     _p(doc, "暂无需补充的任务，按关键节点完成材料定稿和报送即可。")
     _p(doc, "{%p endif %}")
@@ -124,7 +124,7 @@ def build_proposal() -> Path:
     doc.add_paragraph("四、申报材料清单", style="Heading 1")
     _p(doc, "本次申报材料包包含以下文件：")
     _loop_table(doc, ["序号", "文件", "说明"], ["{{ d.no }}", "{{ d.title }}", "{{ d.note }}"],
-                "d in documents", [12, 80, 62])
+                "d in documents", [14, 80, 60])
 
     doc.add_paragraph("五、服务内容", style="Heading 1")
     for text in (
@@ -158,12 +158,12 @@ def build_province_brief() -> Path:
     _charts(doc)
     _loop_table(doc, ["排名", "集群", "结论", "准备度", "主要问题"],
                 ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.readiness }}", "{{ r.issues }}"],
-                "r in candidates", [12, 48, 22, 16, 56])
+                "r in candidates", [14, 48, 22, 16, 54])
     _p(doc, "{%p if reviews %}")
     doc.add_paragraph("三、复核集群", style="Heading 1")
     _loop_table(doc, ["序号", "集群", "结论", "主要问题"],
                 ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.issues }}"],
-                "r in reviews", [12, 56, 24, 62])
+                "r in reviews", [14, 56, 24, 60])
     _p(doc, "{%p endif %}")
     doc.add_paragraph("说明", style="Heading 2")
     _p(doc, "{%p if unverified_sentence %}")

@@ -128,7 +128,7 @@ def build_application(out: Path, *, review: bool) -> Path:
     doc.add_heading("四、对照认定标准情况", level=1)
     doc.add_paragraph("评估结论：{{ assessment.overall }}（准备度{{ assessment.readiness }}分，依据{{ assessment.rulebook }}）。"
                       "{{ assessment.note }}", style=house.body_style(doc))
-    _row_loop(doc, ["条款", "指标", "实际值", "认定标准", "结论", "备注"], [12, 46, 24, 30, 18, 26],
+    _row_loop(doc, ["条款", "指标", "实际值", "认定标准", "结论", "备注"], [12, 58, 20, 24, 16, 26],
               "r", "criteria_rows",
               ["{{ r.id }}", "{{ r.title }}", "{{ r.value }}", "{{ r.standard }}", "{{ r.verdict }}", "{{ r.note }}"], ts)
     doc.add_paragraph("{%p for s in dimension_sections %}")
@@ -185,10 +185,11 @@ def build_evidence_checklist(out: Path) -> Path:
     p = doc.add_paragraph("{{ cluster.name }}（{{ cluster.place }}）　{{ form.round }}{{ cluster.application_type }}")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _note(doc, "evidence_checklist.docx")
-    doc.add_paragraph("共{{ summary.total }}项，已提供{{ summary.present }}项，缺失{{ summary.missing }}项。",
+    doc.add_paragraph("佐证材料表共列{{ summary.total }}项，已提供{{ summary.present }}项，文件缺失{{ summary.missing }}项；"
+                      "对照认定标准尚缺{{ summary.needed }}项材料（见第二部分）。",
                       style=house.body_style(doc))
     doc.add_heading("一、材料明细", level=1)
-    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件", "状态"], [12, 48, 40, 36, 20], "e", "rows",
+    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件", "状态"], [12, 50, 36, 40, 18], "e", "rows",
               ["{{ e.no }}", "{{ e.title }}", "{{ e.kinds }}", "{{ e.file }}", "{{ e.status }}"], ts)
     doc.add_heading("二、尚缺的佐证材料", level=1)
     _row_loop(doc, ["序号", "所需材料", "对应条款", "说明"], [12, 56, 40, 48], "m", "missing_rows",

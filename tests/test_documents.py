@@ -1,0 +1,151 @@
+"""The Word documents: contexts that match their templates, valid files for any names, and PDFs that
+LibreOffice makes from them holding the cluster, the county and the key figures (one conversion per kind)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from factories import make_client
+from toolkit import documents, office
+from toolkit.assessment import assess
+from toolkit.errors import TemplateError
+from toolkit.intake import read_client
+from toolkit.model import EvidenceItem
+from toolkit.narrative import draft
+from toolkit.paths import examples_dir
+
+NASTY = {"cluster_name": "青川县\"智能\"<小家电>&产业集群'", "county": "青川县<&>", "applicant": "经信局 & \"发改局\" '联合'",
+         "brand": "<青川>&“小家电”"}
+BAD = re.compile(r"\{\{|\{%|None|(?<![A-Za-z])nan(?![A-Za-z])")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _reopen(path: Path) -> str:
+    doc = Document(str(path))  # a corrupt XML part would fail here
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts += [c.text for c in row.cells]
+    return "\n".join(parts)
+
+
+def _context_has_no_none(value, where="ctx"):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _context_has_no_none(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _context_has_no_none(v, f"{where}[{i}]")
+    else:
+        assert isinstance(value, str), where
+        assert not BAD.search(value), (where, value)
+
+
+@pytest.mark.parametrize("client_id", ["qingchuan", "linquan", "minshan", "dongtang"])
+def test_contexts_match_the_declared_spec(client_id):
+    client = read_client(examples_dir() / "clients" / client_id)
+    a = assess(client, None, 2025)
+    n = draft(client, a)
+    ctx = documents.application_context(client, a, n, round=2025)
+    assert documents.conform(ctx, documents.CONTEXT_SPEC[documents.application_template(client)]) == []
+    _context_has_no_none(ctx)
+    ev = documents.evidence_context(client, a, round=2025)
+    assert documents.conform(ev, documents.CONTEXT_SPEC[documents.EVIDENCE_CHECKLIST]) == []
+    _context_has_no_none(ev)
+
+
+def test_a_context_that_does_not_match_is_refused(tmp_path):
+    client = make_client()
+    a = assess(client, None, 2025)
+    ctx = documents.application_context(client, a, draft(client, a))
+    del ctx["cluster"]["name"]
+    ctx["extra"] = "x"
+    with pytest.raises(TemplateError, match=r"application\.docx.*cluster\.name: missing"):
+        documents.render_form(documents.APPLICATION, ctx, tmp_path / "x.docx")
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_application_with_markup_characters_in_names_is_valid_and_converts(tmp_path):
+    client = make_client(basic=NASTY, folder=tmp_path / "client")
+    a = assess(client, None, 2025)
+    out = documents.write_application(client, a, draft(client, a), tmp_path / "附件1.docx", round=2025)
+    text = _reopen(out)
+    assert NASTY["cluster_name"] in text and "&amp;" not in text
+    pdf = office.to_pdf(out, tmp_path / "pdf")
+    pdf_text = office.pdf_text(pdf)
+    flat = _squash(pdf_text)
+    for needle in ("附件1", "中小企业特色产业集群申报表", _squash(NASTY["cluster_name"]), "青川县<&>", "66.1",
+                   "52.3亿元", "年均增长12.4%", "青川电器股份有限公司", "阈值待核实", "官方表样未获取"):
+        assert needle in flat, needle
+    assert not BAD.search(pdf_text)
+    assert office.pdf_pages(pdf) >= 3
+    assert list(tmp_path.glob(".*tmp*")) == []  # written atomically
+
+
+def test_review_application_for_the_demo_review_client(tmp_path):
+    client = read_client(examples_dir() / "clients" / "dongtang")
+    a = assess(client, None, 2025)
+    out = documents.write_application(client, a, draft(client, a), tmp_path / "附件3.docx", round=2025)
+    text = _reopen(out)
+    assert "附件3" in text and "规划目标完成情况" in text
+    pdf_text = office.pdf_text(office.to_pdf(out, tmp_path / "pdf"))
+    flat = _squash(pdf_text)
+    for needle in ("中小企业特色产业集群复核申报表", client.cluster_name, client.county, "70.3", "单位工业增加值能耗",
+                   "未完成", "已完成"):
+        assert needle in flat, needle
+    assert not BAD.search(pdf_text)
+
+
+def test_evidence_checklist_lists_missing_files_without_crashing(tmp_path):
+    folder = tmp_path / "client"
+    (folder / "evidence").mkdir(parents=True)
+    (folder / "evidence" / "stat.pdf").write_bytes(b"%PDF-1.4 test")
+    evidence = [
+        EvidenceItem("2024年产值统计证明", "evidence/stat.pdf", ("statistics",), None, True),
+        EvidenceItem("绿色工厂认定 & <文件>", "evidence/不存在.pdf", ("green",), None, True),  # reader said yes; it is gone
+        EvidenceItem("开放合作情况说明", None, ("open",)),
+    ]
+    client = make_client(basic=NASTY, evidence=evidence, folder=folder)
+    a = assess(client, None, 2025)
+    ctx = documents.evidence_context(client, a)
+    status = {r["title"]: r["status"] for r in ctx["rows"]}
+    assert status == {"2024年产值统计证明": "已提供", "绿色工厂认定 & <文件>": "文件缺失", "开放合作情况说明": "无文件"}
+    assert ctx["summary"]["present"] == "1" and ctx["summary"]["missing"] == "2"
+    assert any("不存在.pdf" in m["reason"] for m in ctx["missing_rows"])
+    out = documents.write_evidence_checklist(client, a, tmp_path / "佐证材料清单.docx", round=2025)
+    assert "绿色工厂认定 & <文件>" in _reopen(out)
+    pdf_text = office.pdf_text(office.to_pdf(out, tmp_path / "pdf"))
+    flat = _squash(pdf_text)
+    for needle in ("佐证材料清单", "青川县<&>", "已提供", "文件缺失", "无文件", "不存在.pdf"):
+        assert needle in flat, needle
+    assert not BAD.search(pdf_text)
+
+
+def test_templates_are_a4_with_house_fonts_and_page_numbers():
+    for name in (documents.APPLICATION, documents.REVIEW_APPLICATION, documents.EVIDENCE_CHECKLIST,
+                 documents.PROVINCE_RECOMMENDATIONS, documents.PROVINCE_REVIEWS):
+        doc = Document(str(documents.template_path(name)))
+        s = doc.sections[0]
+        dims = sorted([round(s.page_width.mm), round(s.page_height.mm)])
+        assert dims == [210, 297], name
+        landscape = name.startswith("province_")
+        assert (s.page_width > s.page_height) == landscape, name
+        width = s.page_width - s.left_margin - s.right_margin
+        for t in doc.tables:  # every table fits between the margins
+            assert sum(c.width for c in t.columns) <= width + 36000, name
+        rfonts = doc.styles["Normal"].element.rPr.rFonts
+        assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
+        footer_xml = s.footer._element.xml
+        assert "PAGE" in footer_xml, name
+        body = "\n".join(p.text for p in doc.paragraphs)
+        assert "官方表样未获取" in body, name
