@@ -1,0 +1,149 @@
+"""The package: complete or nothing, a manifest that traces every input, a zip of it all, names that
+cannot escape the output folder, and the briefing step called when it is there."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from factories import make_client
+from toolkit import package
+from toolkit.cli import main
+from toolkit.errors import ToolkitError
+from toolkit.paths import examples_dir
+
+QINGCHUAN = examples_dir() / "clients" / "qingchuan"
+
+
+@pytest.fixture
+def brief_calls(monkeypatch):
+    """A stand-in for toolkit.briefing (developed beside this step): records calls, writes one file."""
+    calls = []
+
+    def write_brief(client, assessment, round, out_dir, *, today=None, charts=None):
+        calls.append((client.id, assessment.overall, getattr(round, "year", round), Path(out_dir), today))
+        out = Path(out_dir) / "简报.docx"
+        out.write_bytes(b"brief")
+        return {"memo": out}
+
+    monkeypatch.setitem(sys.modules, "toolkit.briefing", types.SimpleNamespace(write_brief=write_brief))
+    return calls
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_package_of_a_demo_client(tmp_path, brief_calls):
+    res = package.build_package(QINGCHUAN, round=2025, output=tmp_path / "out")
+    assert res.path == (tmp_path / "out" / "2025" / "浙江省" / "qingchuan").resolve()
+    names = {p.name for p in res.path.iterdir()}
+    assert {"附件1_申报表.docx", "佐证材料清单.docx", "申报材料文字稿.md", "assessment.json", "manifest.json",
+            "qingchuan.zip", "佐证材料", "简报.docx"} <= names
+    m = json.loads((res.path / "manifest.json").read_text(encoding="utf-8"))
+    assert m["rulebook"] == {"id": "national-2022", "version": res.assessment.rulebook_version}
+    assert m["round"] == 2025 and m["toolkit_version"] and m["generated_at"].startswith("20")
+    intake = next(i for i in m["inputs"] if i["role"] == "intake")
+    assert intake["sha256"] == _sha(QINGCHUAN / "intake.xlsx")
+    ev = [i for i in m["inputs"] if i["role"] == "evidence"]
+    assert ev and all(i["exists"] and i["sha256"] == _sha(QINGCHUAN / i["path"]) for i in ev)
+    for f in m["files"]:
+        assert _sha(res.path / f["path"]) == f["sha256"]
+    with zipfile.ZipFile(res.path / "qingchuan.zip") as z:
+        assert set(z.namelist()) == {f["path"] for f in m["files"]} | {"manifest.json"}
+    assert m["summary"]["sub_field"] == "智能小家电" and m["summary"]["overall"] == res.assessment.overall
+    assert json.loads((res.path / "assessment.json").read_text(encoding="utf-8"))["client_id"] == "qingchuan"
+    assert brief_calls and brief_calls[0][0] == "qingchuan" and brief_calls[0][2] == 2025
+    assert m["brief"] == {"memo": "简报.docx"}
+    assert [p.name for p in res.path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_review_client_gets_the_review_form(tmp_path, brief_calls):
+    res = package.build_package(examples_dir() / "clients" / "dongtang", round=2025, output=tmp_path)
+    assert (res.path / "附件3_复核申报表.docx").is_file()
+    assert not (res.path / "附件1_申报表.docx").exists()
+    assert res.manifest["rulebook"]["id"] == "review-2022"
+
+
+def test_a_failed_rerun_leaves_the_old_package_and_no_temporary_folder(tmp_path, brief_calls, monkeypatch):
+    first = package.build_package(QINGCHUAN, round=2025, output=tmp_path)
+    before = {p.relative_to(first.path): p.read_bytes() for p in first.path.rglob("*") if p.is_file()}
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("toolkit.documents.write_evidence_checklist", boom)
+    with pytest.raises(RuntimeError):
+        package.build_package(QINGCHUAN, round=2025, output=tmp_path)
+    after = {p.relative_to(first.path): p.read_bytes() for p in first.path.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in first.path.parent.iterdir()] == ["qingchuan"]
+
+
+def test_a_rerun_replaces_the_package_once_complete(tmp_path, brief_calls):
+    first = package.build_package(QINGCHUAN, round=2025, output=tmp_path)
+    (first.path / "stale.txt").write_text("old", encoding="utf-8")
+    second = package.build_package(QINGCHUAN, round=2025, output=tmp_path)
+    assert second.path == first.path and not (second.path / "stale.txt").exists()
+    assert [p.name for p in first.path.parent.iterdir()] == ["qingchuan"]
+
+
+@pytest.mark.parametrize("recommender, client_id", [
+    ("../../etc", "../x"), ("/abs/path", "a/b"), ("浙江省 & <东部>", ".."), ("..", "."), ("", "&&"),
+])
+def test_names_never_leave_the_output_root(tmp_path, recommender, client_id):
+    root = tmp_path / "out"
+    path = package.package_dir(root, 2025, recommender, client_id)
+    assert root.resolve() in path.parents
+    assert path.parent.parent == (root / "2025").resolve()
+
+
+def test_a_client_named_with_markup_and_slashes_is_packaged_inside_the_root(tmp_path, brief_calls):
+    folder = tmp_path / "clients" / "a&b..c"
+    client = make_client(basic={"cluster_name": "青川县\"智能\"<小家电>&产业集群'", "recommender": "../../宁波市"},
+                         folder=folder, evidence=[])
+    res = package.build_package(client, round=2025, output=tmp_path / "out")
+    assert (tmp_path / "out").resolve() in res.path.parents
+    assert res.path.name == "a_b_c" and res.path.parent.name == "宁波市"
+    assert (res.path / "附件1_申报表.docx").is_file()
+    intake = next(i for i in res.manifest["inputs"] if i["role"] == "intake")
+    assert intake["exists"] is False and intake["sha256"] == client.sha256  # no workbook: the reader's hash
+
+
+def test_missing_evidence_files_are_listed_not_a_crash(tmp_path, brief_calls):
+    from toolkit.model import EvidenceItem
+
+    client = make_client(folder=tmp_path / "c", evidence=[EvidenceItem("产值证明", "evidence/none.pdf", ("statistics",))])
+    res = package.build_package(client, round=2025, output=tmp_path / "out")
+    ev = [i for i in res.manifest["inputs"] if i["role"] == "evidence"]
+    assert ev == [{"role": "evidence", "title": "产值证明", "path": "evidence/none.pdf", "exists": False}]
+    assert res.manifest["evidence_copied"] == []
+
+
+def test_without_the_briefing_step_the_package_says_so(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "toolkit.briefing", None)  # import fails
+    res = package.build_package(make_client(folder=tmp_path / "c", evidence=[]), round=2025, output=tmp_path / "o")
+    assert res.manifest["brief"] == {} and "toolkit.briefing" in res.manifest["notes"][0]
+
+
+def test_cmd_package_prints_the_folder_and_files(tmp_path, brief_calls, capsys):
+    assert main(["package", str(QINGCHUAN), "--round", "2025", "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path / "2025" / "浙江省" / "qingchuan") in out
+    assert "附件1_申报表.docx" in out and "manifest.json" in out and "qingchuan.zip" in out
+
+
+def test_cmd_package_on_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["package", str(tmp_path / "nothere"), "--output", str(tmp_path)]) == 2
+    assert "nothere" in capsys.readouterr().err
+
+
+def test_unknown_round_is_a_toolkit_error(tmp_path, brief_calls):
+    with pytest.raises(ToolkitError):
+        package.build_package(QINGCHUAN, round=1999, output=tmp_path)
