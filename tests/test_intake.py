@@ -453,3 +453,22 @@ def test_names_keep_full_width_brackets_and_evidence_files_are_found(client_copy
     by_row = {e.source.cell: e for e in c.evidence}
     assert by_row["A3"].exists and by_row["A3"].file == "evidence/承诺书（盖章）.pdf"
     assert by_row["A4"].exists is False  # half-width brackets: a different file name
+
+
+def test_version_falls_back_to_the_hidden_sheet_when_the_name_is_dropped(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    del wb.defined_names[schema.VERSION_NAME]
+    wb.save(client_copy / "intake.xlsx")
+    assert check_workbook(client_copy).ok
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    del wb[schema.LISTS_SHEET]
+    wb.save(client_copy / "intake.xlsx")
+    assert "模板版本" in _only_fatal(check_workbook(client_copy)).message
+
+
+def test_credit_code_stored_as_a_number_and_year_with_suffix(client_copy):
+    edit(client_copy, {("企业名单", "B3"): 914403001922038216, ("基本信息", "B13"): "复核",
+                       ("基本信息", "B14"): "2022年"})
+    result = check_workbook(client_copy)
+    assert "数字" in errors_at(result, "企业名单", "B3")[0].message
+    assert not errors_at(result, "基本信息", "B14")

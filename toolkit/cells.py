@@ -224,6 +224,8 @@ def parse_choice(raw: Any, allowed: list[str]) -> Parsed:
     norm = {clean_text(a).replace(" ", ""): a for a in allowed}
     if text in norm:
         return Parsed(norm[text])
+    if text.endswith(("年", "年度")) and text.rstrip("年度") in norm:  # 2022年 for 2022
+        return Parsed(norm[text.rstrip("年度")])
     if set(allowed) >= {"是", "否"}:
         up = text.upper()
         if up in YES:
@@ -239,6 +241,9 @@ def parse_choice(raw: Any, allowed: list[str]) -> Parsed:
 
 
 def parse_credit_code(raw: Any) -> Parsed:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return Parsed(error="被 Excel 当作数字保存，18位代码的末几位可能已经丢失",
+                      fix="把该列单元格格式设为“文本”，再按营业执照重新输入代码")
     parsed = parse_text(raw)
     if parsed.value is None:
         return parsed

@@ -184,6 +184,13 @@ class _Reader:
             dn = None
         if dn is not None and dn.attr_text:
             found = str(dn.attr_text).strip().strip('"')
+        elif schema.LISTS_SHEET in self.wb.sheetnames:
+            # Some spreadsheet programs drop constant defined names: the hidden lists sheet has a copy.
+            ws = self.wb[schema.LISTS_SHEET]
+            for c in range(1, 30):
+                if ws.cell(1, c).value == schema.VERSION_NAME and ws.cell(1, c + 1).value:
+                    found = str(ws.cell(1, c + 1).value).strip()
+                    break
         fix = "用 `clusterkit new-client` 生成新模板的工作簿，把数据逐表复制（选择性粘贴“数值”）进去后再检查"
         if found is None:
             self.fatal("这不是由 clusterkit 模板生成的工作簿（没有模板版本标记）", fix)

@@ -95,6 +95,9 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
         for r, v in enumerate(values[name], start=2):
             ws.cell(r, i, int(v) if name == "recognised_year" else v)
         ranges[name] = f"'{schema.LISTS_SHEET}'!${col}$2:${col}${len(values[name]) + 1}"
+    # The template version, again (the defined name is the first place the reader looks).
+    ws.cell(1, len(_LIST_COLUMNS) + 2, schema.VERSION_NAME)
+    ws.cell(1, len(_LIST_COLUMNS) + 3, schema.version())
     return ranges
 
 
