@@ -25,7 +25,12 @@ def _validations(ws) -> list:
 
 
 def _covers(ws, cell: str) -> list[str]:
-    return [dv.formula1 for dv in _validations(ws) if cell in dv.sqref]
+    """The list formulas of the drop-downs covering ``cell``."""
+    return [dv.formula1 for dv in _validations(ws) if cell in dv.sqref and dv.type == "list"]
+
+
+def _numeric(ws, cell: str) -> list:
+    return [dv for dv in _validations(ws) if cell in dv.sqref and dv.type in ("decimal", "whole")]
 
 
 def _list_values(wb, formula: str) -> list[str]:
@@ -151,3 +156,16 @@ def test_new_client_command_refuses_to_overwrite(tmp_path, capsys):
     assert target.read_bytes() == before
     assert main(["new-client", str(folder), "--name", "别的名字", "--force"]) == 0
     assert openpyxl.load_workbook(target)["基本信息"]["B2"].value == "别的名字"
+
+
+def test_number_cells_accept_only_numbers(blank):
+    _, wb = blank
+    ind = wb["年度指标"]
+    [dv] = _numeric(ind, "E2")
+    assert dv.type == "decimal" and dv.formula1 == "0" and "约" in dv.error
+    [pct] = _numeric(ind, "F6")
+    assert (pct.formula1, pct.formula2) == ("0", "100")
+    assert _numeric(ind, "D10")[0].type == "whole"
+    assert _numeric(wb["基本信息"], "B9")  # area
+    assert _numeric(wb["发展规划"], "D3")[0].formula1 == "2000"  # base year
+    assert not _numeric(wb["企业名单"], "A3")

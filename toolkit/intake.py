@@ -758,7 +758,7 @@ def check_workbook(path: Path | str) -> CheckResult:
     result.problems = _sorted(r.problems)
     if not result.errors:
         result.client = Client(
-            id=r.folder.resolve().name, folder=r.folder, workbook=r.path, template_version=version,
+            id=r.folder.resolve().name, folder=r.folder.resolve(), workbook=r.path.resolve(), template_version=version,
             basic=basic, years=years, indicators=indicators, firms=firms, platforms=platforms,
             negative=negative, plan=plan, evidence=evidence, sha256=result.sha256,
             problems=list(result.problems),

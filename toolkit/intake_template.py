@@ -114,6 +114,28 @@ def _validation(ws, ranges: dict[str, str], spec, cells: str, title: str) -> Non
     dv.add(cells)
 
 
+def _number_validation(ws, cells: str, kind: str, title: str) -> None:
+    """Numbers only (≥ 0; 0–100 for a percentage; a four-digit year; a whole number for counts)."""
+    if kind == "percent":
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100")
+        rule = "0–100 之间的数字（百分数本身，如 26.4）"
+    elif kind == "year":
+        dv = DataValidation(type="whole", operator="between", formula1="2000", formula2="2100")
+        rule = "四位年份，如 2025"
+    elif kind == "integer":
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+        rule = "不小于 0 的整数"
+    else:
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        rule = "不小于 0 的数字（单位见表头）"
+    dv.allow_blank = True
+    dv.showErrorMessage = True
+    dv.errorTitle = "只能填写数字"
+    dv.error = f"「{title}」应为{rule}；不要写“约”“亿”等字样，没有数据请留空。"[:225]
+    ws.add_data_validation(dv)
+    dv.add(cells)
+
+
 def _instructions(wb: Workbook, cluster_name: str, years: list[int]) -> None:
     s = schema.load_schema()
     ws = wb.active
@@ -182,6 +204,8 @@ def _basic(wb: Workbook, ranges, data: dict) -> None:
         ex.font = EXAMPLE_FONT
         if f["type"] == "choice":
             _validation(ws, ranges, f["choices"], f"B{r}", f["label"])
+        elif f["type"] in ("number", "integer", "percent", "year"):
+            _number_validation(ws, f"B{r}", f["type"], f["label"])
         if f["id"] == "province":
             province_row = r
     # The region, derived from the province (not typed; the reader derives it the same way).
@@ -216,6 +240,8 @@ def _indicators(wb: Workbook, years: list[int], data: dict) -> None:
             c.fill = INPUT_FILL
             c.border = BORDER
             c.number_format = "0" if row["type"] == "integer" else "General"
+        last = get_column_letter(3 + len(years))
+        _number_validation(ws, f"D{r}:{last}{r}", row["type"], row["label"])
         help_ = row.get("help") or ("填百分数本身，如 26.4" if row["type"] == "percent" else "")
         ws.cell(r, 4 + len(years), help_ or None)
     for col, w in zip("ABCDEFG", (18, 30, 14, 14, 14, 14, 30)):
@@ -244,6 +270,8 @@ def _table(wb: Workbook, key: str, ranges, rows: list[dict]) -> None:
                 ws.cell(r, c).number_format = "@"
         if col["type"] == "choice":
             _validation(ws, ranges, col["choices"], f"{letter}3:{letter}{TABLE_ROWS + 2}", col["label"])
+        elif col["type"] in ("number", "integer", "percent", "year"):
+            _number_validation(ws, f"{letter}3:{letter}{TABLE_ROWS + 2}", col["type"], col["label"])
         width = max(_width(label), _width(ex), 8)
         ws.column_dimensions[letter].width = min(max(width, 10), 48)
     for r, row in enumerate(rows, start=3):
