@@ -32,8 +32,8 @@ from toolkit.verdicts import ELIGIBLE, INCOMPLETE, NOT_ELIGIBLE
 RECOMMEND = "拟推荐"
 RECOMMEND_INCOMPLETE = "拟推荐（须补充完善）"
 OVER_QUOTA = "超出名额"
-SAME_FIELD = "同领域择优，暂不推荐"
-NOT_QUALIFIED = "不符合条件，暂不推荐"
+SAME_FIELD = "同领域不推荐"  # the better one of the 细分领域 is recommended
+NOT_QUALIFIED = "暂不推荐"
 QUOTA_UNKNOWN = "拟推荐（名额待核实）"
 
 RECOMMENDATIONS_FILE = "附件2_推荐汇总表"
@@ -133,9 +133,8 @@ def decide_recommendations(candidates: list[Candidate], quota: int | None, *, on
             continue
         if same:
             first = by_field[c.sub_field][0]
-            c.flags.append(f"同一细分领域（{c.sub_field}）有{len(same) + 1}个候选集群："
-                           + "、".join(o.name for o in by_field[c.sub_field]) + "；每个细分领域只推荐一个集群"
-                           + ("" if one_per_sub_field else "（2022年度通知的规定，本年度是否重申待核实）"))
+            c.flags.append(f"与{'、'.join(o.name for o in same)}同属“{c.sub_field}”细分领域，每个细分领域只推荐一个集群"
+                           + ("" if one_per_sub_field else "（本年度是否重申待核实）"))
             if c is not first and one_per_sub_field is not False:
                 c.decision = SAME_FIELD
                 continue

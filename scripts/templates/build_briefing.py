@@ -40,6 +40,7 @@ def _p(doc, text, *, style=None, bold=False, size=None, align=None, colour=None)
 def _loop_table(doc, header, cells, loop, widths):
     """A table with a header and one repeated row: {%tr for … %} / row / {%tr endfor %}."""
     t = house.table(doc, header, widths)
+    _grid(t, widths)
     house.add_row(t, [f"{{%tr for {loop} %}}"] + [""] * (len(header) - 1))
     house.add_row(t, cells)
     house.add_row(t, ["{%tr endfor %}"] + [""] * (len(header) - 1))
@@ -49,6 +50,15 @@ def _loop_table(doc, header, cells, loop, widths):
                 for run in para.runs:
                     run.font.size = Pt(10.5)
     return t
+
+
+def _grid(t, widths):
+    """house.table sets the cells' widths; LibreOffice lays a table out by its grid, so set that too."""
+    from docx.shared import Mm
+
+    t.autofit = False
+    for col, w in zip(t._tbl.tblGrid.gridCol_lst, widths):
+        col.w = Mm(w)
 
 
 def _charts(doc):
@@ -116,7 +126,7 @@ def build_proposal() -> Path:
     _p(doc, "每项差距或缺失材料对应一项任务，由县级中小企业主管部门统筹，相关部门按时提供：")
     _loop_table(doc, ["序号", "工作任务", "提供部门", "完成时限", "对应差距"],
                 ["{{ t.no }}", "{{ t.what }}", "{{ t.who }}", "{{ t.when }}", "{{ t.gap }}"],
-                "t in tasks", [14, 54, 36, 26, 26])
+                "t in tasks", [12, 48, 33, 36, 25])
     _p(doc, "{%p if not tasks %}")
     _p(doc, "暂无需补充的任务，按关键节点完成材料定稿和报送即可。")
     _p(doc, "{%p endif %}")

@@ -212,7 +212,7 @@ def build_province_recommendations(out: Path) -> Path:
     _row_loop(
         doc,
         ["序号", "集群名称", "所在地区", "主导产业", "细分领域", "集群工业总产值（最近年度）", "年均增长", "准备度", "评估结论", "推荐意见", "提示"],
-        [12, 38, 28, 22, 20, 24, 16, 14, 20, 22, 41], "r", "rows",
+        [12, 38, 28, 22, 20, 22, 16, 14, 20, 26, 39], "r", "rows",
         ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.industry }}", "{{ r.sub_field }}", "{{ r.output }}",
          "{{ r.growth }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
     doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))
@@ -232,7 +232,7 @@ def build_province_reviews(out: Path) -> Path:
     _row_loop(
         doc,
         ["序号", "集群名称", "所在地区", "认定年度", "细分领域", "集群工业总产值（最近年度）", "规划目标完成", "准备度", "评估结论", "复核建议", "提示"],
-        [12, 38, 28, 16, 22, 24, 20, 14, 20, 22, 41], "r", "rows",
+        [12, 38, 28, 16, 22, 22, 20, 14, 20, 26, 39], "r", "rows",
         ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.recognised_year }}", "{{ r.sub_field }}", "{{ r.output }}",
          "{{ r.plan }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
     doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))

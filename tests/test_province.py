@@ -1,0 +1,144 @@
+"""Province tables: sorted by readiness, quota applied (province and 计划单列市), one cluster per 细分领域,
+ineligible clusters use no place; 附件2/附件4 written as .docx and .xlsx from the packages."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from factories import make_client
+from toolkit import office, province
+from toolkit.cli import main
+from toolkit.package import build_package
+from toolkit.paths import examples_dir
+from toolkit.province import (NOT_QUALIFIED, OVER_QUOTA, QUOTA_UNKNOWN, RECOMMEND, RECOMMEND_INCOMPLETE, SAME_FIELD,
+                              Candidate, decide_recommendations, decide_reviews)
+from toolkit.rounds import load_round
+from toolkit.verdicts import ELIGIBLE, INCOMPLETE, NOT_ELIGIBLE
+
+
+def cand(name, readiness, overall=ELIGIBLE, sub_field=None, review=False, **summary) -> Candidate:
+    s = {"cluster_name": name, "readiness": readiness, "overall": overall, "sub_field": sub_field or name,
+         "application_type": "复核" if review else "新申报", **summary}
+    return Candidate(Path("/nowhere") / name, name, s, {})
+
+
+def test_quota_sorted_by_readiness():
+    rows = decide_recommendations([cand(f"集群{i}", 50 + i) for i in range(10)], quota=8)
+    assert [c.name for c in rows] == [f"集群{i}" for i in range(9, -1, -1)]
+    assert [c.decision for c in rows] == [RECOMMEND] * 8 + [OVER_QUOTA] * 2
+    assert "超出推荐名额（8个）" in rows[-1].flags[0]
+
+
+def test_ineligible_uses_no_place_and_incomplete_is_marked():
+    rows = decide_recommendations([cand("甲", 90, NOT_ELIGIBLE), cand("乙", 80, INCOMPLETE), cand("丙", 70),
+                                   cand("丁", 60)], quota=2)
+    d = {c.name: c.decision for c in rows}
+    assert d == {"甲": NOT_QUALIFIED, "乙": RECOMMEND_INCOMPLETE, "丙": RECOMMEND, "丁": OVER_QUOTA}
+
+
+def test_two_candidates_in_one_sub_field_are_flagged_and_only_the_better_is_recommended():
+    rows = decide_recommendations([cand("甲", 90, sub_field="特种纸"), cand("乙", 95, sub_field="特种纸"),
+                                   cand("丙", 70, sub_field="调味料")], quota=8)
+    d = {c.name: c for c in rows}
+    assert d["乙"].decision == RECOMMEND and d["甲"].decision == SAME_FIELD and d["丙"].decision == RECOMMEND
+    assert "特种纸" in d["甲"].flags[0] and "特种纸" in d["乙"].flags[0]
+    assert not d["丙"].flags
+    # where a round explicitly drops the rule, both are flagged but both can be recommended
+    rows = decide_recommendations([cand("甲", 90, sub_field="特种纸"), cand("乙", 95, sub_field="特种纸")], quota=8,
+                                  one_per_sub_field=False)
+    assert [c.decision for c in rows] == [RECOMMEND, RECOMMEND] and all(c.flags for c in rows)
+
+
+def test_unknown_quota_is_said():
+    rows = decide_recommendations([cand("甲", 90)], quota=None)
+    assert rows[0].decision == QUOTA_UNKNOWN and "名额" in rows[0].flags[0]
+
+
+def test_plan_city_and_corps_quota_come_from_the_round():
+    rnd = load_round(2025)
+    assert rnd.quota_for("宁波市") == 2 and rnd.quota_for("新疆生产建设兵团") == 2 and rnd.quota_for("浙江省") == 8
+
+
+def test_reviews_are_separate_and_flag_the_batch():
+    rows = decide_reviews([cand("甲", 90, review=True, recognised_year=2022), cand("乙", 60, INCOMPLETE, review=True,
+                                                                              recognised_year=2023),
+                           cand("丙", 99)], review_batch=2022)
+    assert [c.name for c in rows] == ["甲", "乙"]
+    assert rows[0].decision == "建议通过复核" and rows[1].decision == "补充完善后复核"
+    assert any("2023" in f for f in rows[1].flags)
+
+
+@pytest.fixture
+def packages(tmp_path, monkeypatch):
+    """Packages of: three 宁波市 clusters (quota 2; two share a 细分领域 with a fourth), the four demo clients."""
+    monkeypatch.setitem(sys.modules, "toolkit.briefing", types.SimpleNamespace(
+        write_brief=lambda client, assessment, round, out_dir, **k: {}))
+    out = tmp_path / "output"
+    specs = [("nb1", "宁波甲县智能小家电产业集群", "智能小家电", {}),
+             ("nb2", "宁波乙县汽车零部件产业集群", "汽车零部件", {"cluster_output": {2024: 67.0}}),
+             ("nb3", "宁波丙县电子元器件产业集群", "电子元器件", {"cluster_output": {2024: 66.5}}),
+             ("nb4", "宁波丁县智能小家电产业集群", "智能小家电", {"cluster_output": {2024: 66.3}})]
+    for cid, name, field, ind in specs:
+        client = make_client(basic={"cluster_name": name, "sub_field": field, "recommender": "宁波市",
+                                    "county": name[:3]}, indicators=ind, folder=tmp_path / "clients" / cid)
+        build_package(client, round=2025, output=out)
+    for cid in ("qingchuan", "linquan", "minshan", "dongtang"):
+        build_package(examples_dir() / "clients" / cid, round=2025, output=out)
+    return out
+
+
+def test_tables_from_packages(packages, tmp_path):
+    files = province.write_province_tables(packages, 2025)
+    names = {p.relative_to(packages / "2025").as_posix() for p in files}
+    assert {"宁波市/附件2_推荐汇总表.docx", "宁波市/附件2_推荐汇总表.xlsx", "江苏省/附件4_复核情况汇总表.docx",
+            "江苏省/附件4_复核情况汇总表.xlsx", "浙江省/附件2_推荐汇总表.docx", "河南省/附件2_推荐汇总表.xlsx",
+            "四川省/附件2_推荐汇总表.docx"} <= names
+    assert not (packages / "2025" / "江苏省" / "附件2_推荐汇总表.docx").exists()  # only a review there
+
+    ws = load_workbook(packages / "2025" / "宁波市" / "附件2_推荐汇总表.xlsx").active
+    header = [c.value for c in ws[2]]
+    rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=3, max_row=6)]
+    assert [r["集群名称"] for r in rows][0] is not None and len(rows) == 4
+    decisions = [r["推荐意见"] for r in rows]
+    assert decisions.count(SAME_FIELD) == 1
+    assert decisions.count(OVER_QUOTA) == 1  # quota 2 for a 计划单列市
+    assert sum(d.startswith("拟推荐") for d in decisions) == 2
+    readiness = [float(r["准备度"]) for r in rows]
+    assert readiness == sorted(readiness, reverse=True)
+
+    pdf = office.to_pdf(packages / "2025" / "宁波市" / "附件2_推荐汇总表.docx", tmp_path / "pdf")
+    text = office.pdf_text(pdf)
+    flat = "".join(text.split())
+    for needle in ("附件2", "2025年度中小企业特色产业集群推荐汇总表", "宁波市", "超出名额", "同领域不推荐", "推荐名额：2个",
+                   "官方表样未获取"):
+        assert needle in flat, needle
+    assert "{{" not in text and "None" not in text and "nan" not in text
+
+    ws = load_workbook(packages / "2025" / "江苏省" / "附件4_复核情况汇总表.xlsx").active
+    assert ws.cell(3, 2).value == "东塘县高端纺织面料产业集群" and ws.cell(3, 4).value == "2022"
+    text = office.pdf_text(office.to_pdf(packages / "2025" / "江苏省" / "附件4_复核情况汇总表.docx", tmp_path / "pdf"))
+    flat = "".join(text.split())
+    for needle in ("附件4", "2022年度中小企业特色产业集群复核情况汇总表", "东塘县", "70.3亿元"):
+        assert needle in flat, needle
+
+
+def test_a_damaged_package_is_skipped_with_a_warning(packages, capsys):
+    (packages / "2025" / "浙江省" / "qingchuan" / "manifest.json").write_text("{broken", encoding="utf-8")
+    files = province.write_province_tables(packages, 2025)
+    assert "manifest.json" in capsys.readouterr().err
+    assert not any(p.parent.name == "浙江省" for p in files)
+
+
+def test_cmd_province(packages, capsys):
+    assert main(["province", str(packages), "--round", "2025"]) == 0
+    assert "附件2_推荐汇总表.docx" in capsys.readouterr().out
+
+
+def test_cmd_province_without_packages(tmp_path, capsys):
+    assert main(["province", str(tmp_path), "--round", "2025"]) == 1
+    assert "clusterkit package" in capsys.readouterr().err
