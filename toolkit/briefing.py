@@ -42,7 +42,7 @@ CHART_DIR = "图表"
 MEMO_TEMPLATE = "memo.docx"
 PROPOSAL_TEMPLATE = "proposal.docx"
 PROVINCE_TEMPLATE = "province_brief.docx"
-IMAGE_WIDTH_MM = 150
+IMAGE_WIDTH_MM = 140
 
 CAPTIONS = {
     "dimensions": "八个维度达标情况",
@@ -395,11 +395,11 @@ def schedule(client, assessment, round, today, plan: dict | None = None) -> dict
     for n, it in enumerate(work_items(assessment, client, plan), 1):
         if target is not None:
             due = today + dt.timedelta(days=it["days"])
-            note = ""
+            what = it["what"]
             if collected is not None and due > collected:
                 due = max(collected, today)
-                note = "（时间紧）"
-            tasks.append({**it, "no": n, "date": due, "when": date_cn(due) + note})
+                what = f"【时间紧，通常需{it['days']}天】{what}"
+            tasks.append({**it, "what": what, "no": n, "date": due, "when": date_cn(due)})
         else:
             tasks.append({**it, "no": n, "date": None, "when": f"启动后{it['days']}天内"})
     return {"deadline": d, "target": target, "basis": basis, "past_sentence": past_sentence,

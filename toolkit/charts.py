@@ -305,7 +305,7 @@ def chart_output(client, assessment, out_dir: Path) -> Path:
         if _is_num(v):
             passed = threshold is None or v >= threshold
             ax.bar(x, v, width=0.6, color=NAVY if passed else VERDICT_COLOURS[FAIL])
-            ax.text(x, v + top * 0.015, yi(v), ha="center", va="bottom", fontsize=8)
+            ax.text(x, v - top * 0.02, yi(v), ha="center", va="top", fontsize=8.5, color="white")
         else:
             _missing_bar_v(ax, x, (threshold or (sum(known) / len(known) if known else top)) * 0.9)
     notes = []
@@ -328,7 +328,7 @@ def chart_output(client, assessment, out_dir: Path) -> Path:
             ax.plot(path_x, path_y, color=VERDICT_COLOURS[NEEDS_EVIDENCE], lw=1.5, ls=(0, (2, 1.5)), marker="o",
                     markersize=3.5)
             unv = "" if growth_rule.verified else f"，{UNVERIFIED_NOTE}"
-            notes.append((f"橙色虚线：年均增长{percent(g)}所需路径{unv}", VERDICT_COLOURS[NEEDS_EVIDENCE]))
+            notes.append((f"虚线：年均增长{percent(g)}所需路径{unv}", VERDICT_COLOURS[NEEDS_EVIDENCE]))
             if _is_num(growth_rule.value):
                 notes.append((f"实际年均增长{percent(growth_rule.value)}：{growth_rule.verdict}",
                               VERDICT_COLOURS.get(growth_rule.verdict, INK)))
@@ -341,8 +341,11 @@ def chart_output(client, assessment, out_dir: Path) -> Path:
     ax.set_ylim(0, top * 1.15)
     ax.set_ylabel("集群工业总产值（亿元）")
     ax.set_title("集群工业总产值与增长要求")
-    for k, (text, colour) in enumerate(notes):
-        fig.text(0.745, 0.8 - k * 0.1, _wrap(text, 13), fontsize=8, color=colour, va="top")
+    y = 0.86
+    for text, colour in notes:
+        wrapped = _wrap(text, 15)
+        fig.text(0.745, y, wrapped, fontsize=8, color=colour, va="top")
+        y -= 0.06 * (wrapped.count("\n") + 1) + 0.04
     _subtitle(fig, assessment.cluster_name)
     return _save(fig, out_dir, FILES["output"])
 
@@ -393,7 +396,7 @@ def chart_tiers(client, assessment, out_dir: Path) -> Path:
         seen.add(r.id)
         unv = f"（{UNVERIFIED_NOTE}）" if not r.verified else ""
         notes.append((f"第{r.id}项 → {r.verdict}{unv}", VERDICT_COLOURS.get(r.verdict, INK)))
-        notes.append((_short(r.title, 60), "#555555"))
+        notes.append((_short(r.title, 90), "#555555"))
     y = 0.86
     for text, colour in notes:
         wrapped = _wrap(text, 18)

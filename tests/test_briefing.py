@@ -1,0 +1,241 @@
+"""The briefing memo, the client proposal and the province briefing: what they say, and that they open.
+
+One PDF conversion per document kind (memo, proposal); everything else is checked in the .docx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+
+import pytest
+from docx import Document
+
+from briefing_support import assessment_for, demo_clients, round_2025, situations
+from factories import make_client
+from toolkit import briefing, office
+from toolkit.cli import main
+from toolkit.formatting import date_cn
+from toolkit.verdicts import FAIL, NEEDS_EVIDENCE, PASS
+
+S = situations()
+ROUND = round_2025()
+MAY10 = dt.date(2025, 5, 10)
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def _docx_text(path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def linquan_brief(tmp_path_factory):
+    """The failing demo-like client, briefed once for the module."""
+    client = S["fails_output"]
+    a = assessment_for(client)
+    out = tmp_path_factory.mktemp("brief")
+    files = briefing.write_brief(client, a, ROUND, out, today=MAY10)
+    return client, a, files, out
+
+
+# --- the diagnosis ------------------------------------------------------------------------------------
+def test_gaps_are_ranked_failures_first():
+    g = briefing.gaps(assessment_for(S["fails_output"]))
+    verdicts = [x["verdict"] for x in g]
+    assert verdicts[:3] == [FAIL, FAIL, FAIL] and set(verdicts[3:]) == {NEEDS_EVIDENCE}
+    assert {x["id"] for x in g[:3]} == {"1.2", "1.5", "4.1"}
+    assert all(x["what_it_takes"] for x in g)
+    assert briefing.gaps(assessment_for(S["qualifies"])) == []
+
+
+@pytest.mark.parametrize("name, words", [
+    ("qualifies", "具备申报条件"),
+    ("fails_output", "暂不符合申报条件"),
+    ("veto", "一票否决"),
+    ("missing_year", "补齐后可申报"),
+    ("review", "复核"),
+])
+def test_verdict_in_one_sentence(name, words):
+    s = briefing.verdict_sentence(assessment_for(S[name]))
+    assert words in s and s.count("。") == 1 and s.endswith("。")
+    assert S[name].cluster_name in s
+
+
+def test_unverified_caveat_only_when_it_applies():
+    a = assessment_for(S["fails_output"])
+    assert "阈值待核实" in briefing.unverified_sentence(a) and "4.1" in briefing.unverified_sentence(a)
+    a.unverified = []
+    assert briefing.unverified_sentence(a) == ""
+
+
+def test_western_relaxation_is_shown_when_on():
+    c = S["western"]
+    assert "西部地区放宽" in briefing.settings_sentence(assessment_for(c, western_relaxation=True))
+    assert briefing.settings_sentence(assessment_for(c)) == ""
+
+
+# --- the deadline ---------------------------------------------------------------------------------------
+def test_province_deadline_when_the_round_knows_it():
+    d = briefing.deadline_for(S["liaoning"], ROUND, dt.date(2025, 3, 20))
+    assert (d.date, d.kind, d.days_left) == (dt.date(2025, 4, 14), "省级", 25)
+    assert "省级报送截止日期2025年4月14日还有25天" in briefing.deadline_sentence(d)
+
+
+def test_miit_deadline_otherwise_labelled_which():
+    d = briefing.deadline_for(S["fails_output"], ROUND, MAY10)
+    assert (d.date, d.kind, d.days_left) == (dt.date(2025, 7, 15), "工信部", 66)
+    s = briefing.deadline_sentence(d)
+    assert "工信部报送截止日期2025年7月15日还有66天" in s and "省级主管部门的截止日期未获取" in s
+
+
+# --- the work plan --------------------------------------------------------------------------------------
+def test_one_dated_task_per_gap_counted_back_from_the_deadline():
+    client = S["fails_output"]
+    a = assessment_for(client)
+    plan = briefing.schedule(client, a, ROUND, MAY10)
+    target = dt.date(2025, 7, 15) - dt.timedelta(days=briefing.load_workplan()["province_lead_days"])
+    assert plan["target"] == target and "计划假设" in plan["basis"] and plan["past_sentence"] == ""
+    dates = [m["date"] for m in plan["milestones"]]
+    assert dates == sorted(dates) and dates[-1] == target
+    assert [m["name"] for m in plan["milestones"]][-3:] == ["材料定稿", "县级审核盖章", "报送省级"]
+    gap_ids = [g["id"] for g in briefing.gaps(a)]
+    for gid in gap_ids:
+        tasks = [t for t in plan["tasks"] if t["gap"].startswith(gid + " ")]
+        assert len(tasks) == 1, (gid, plan["tasks"])
+        assert MAY10 <= tasks[0]["date"] <= dates[0] and tasks[0]["who"]
+    # who provides it comes from data/workplan.yaml
+    green = next(t for t in plan["tasks"] if t["gap"].startswith("6.1"))
+    assert "生态环境" in green["who"]
+
+
+def test_liaoning_plans_to_its_own_deadline():
+    plan = briefing.schedule(S["liaoning"], assessment_for(S["liaoning"]), ROUND, dt.date(2025, 3, 1))
+    assert plan["target"] == dt.date(2025, 4, 14)
+    assert plan["milestones"][-1]["when"] == "2025年4月14日"
+
+
+def test_a_past_deadline_is_said_plainly_and_nothing_is_dated_in_the_past():
+    client = S["liaoning"]
+    client_a = assessment_for(S["fails_output"])  # with gaps, so there are tasks
+    today = dt.date(2025, 5, 1)
+    plan = briefing.schedule(client, client_a, ROUND, today)
+    assert "已过" in plan["past_sentence"] and "下一轮" in plan["past_sentence"]
+    assert plan["tasks"] and all(t["date"] is None or t["date"] >= today for t in plan["tasks"])
+    assert all(m["date"] is None or m["date"] >= today for m in plan["milestones"])
+    assert all("天" in t["when"] for t in plan["tasks"])  # relative: the 2026 deadline is not known
+    assert "已过" in briefing.deadline_sentence(briefing.deadline_for(client, ROUND, today))
+
+
+def test_milestones_close_to_the_deadline_are_flagged_not_dated_in_the_past():
+    client = S["liaoning"]
+    today = dt.date(2025, 4, 10)
+    plan = briefing.schedule(client, assessment_for(S["fails_output"]), ROUND, today)
+    assert all(m["date"] >= today for m in plan["milestones"])
+    assert any("时间紧" in m["note"] for m in plan["milestones"])
+
+
+def test_plan_city_submits_to_its_own_recommender():
+    plan = briefing.schedule(S["plan_city"], assessment_for(S["plan_city"]), ROUND, MAY10)
+    assert plan["milestones"][-1]["name"] == "报送推荐单位（宁波市）"
+
+
+def test_documents_follow_the_round_attachments():
+    new = briefing.documents(S["fails_output"], assessment_for(S["fails_output"]), ROUND)
+    assert new[0]["title"].startswith("附件1 ")
+    assert any(d["title"].startswith("附件2 ") and "不在本县材料包内" in d["note"] for d in new)
+    assert any("绿色化" in d["title"] and "待补充" in d["note"] for d in new)
+    review = briefing.documents(S["review"], assessment_for(S["review"]), ROUND)
+    assert review[0]["title"].startswith("附件3 ")
+
+
+# --- the documents --------------------------------------------------------------------------------------
+def test_memo_holds_the_charts_and_converts_to_pdf(linquan_brief, tmp_path):
+    client, a, files, out = linquan_brief
+    memo = files["memo"]
+    with zipfile.ZipFile(memo) as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+    assert len(media) == 4
+    assert {k for k in files if k.startswith("chart_")} == {"chart_dimensions", "chart_criteria", "chart_output", "chart_tiers"}
+    assert all(p.parent == out / briefing.CHART_DIR for k, p in files.items() if k.startswith("chart_"))
+    pdf = office.to_pdf(memo, tmp_path)
+    assert 2 <= office.pdf_pages(pdf) <= 4
+    text = _squash(office.pdf_text(pdf))
+    assert _squash(briefing.verdict_sentence(a)) in text
+    assert "2025年7月15日" in text and "还有66天" in text
+    assert "阈值待核实" in text
+    assert "最需补足的三项差距" in text
+
+
+def test_proposal_converts_to_pdf_with_a_dated_task_per_gap(linquan_brief, tmp_path):
+    client, a, files, out = linquan_brief
+    doc = Document(str(files["proposal"]))
+    plan_table = next(t for t in doc.tables if t.rows[0].cells[1].text == "工作任务")
+    rows = [[c.text for c in r.cells] for r in plan_table.rows[1:]]
+    for g in briefing.gaps(a):
+        hit = [r for r in rows if r[4].startswith(g["id"] + " ")]
+        assert len(hit) == 1 and DATE.match(hit[0][3]), (g["id"], rows)
+    pdf = office.to_pdf(files["proposal"], tmp_path)
+    text = _squash(office.pdf_text(pdf))
+    assert _squash(briefing.verdict_sentence(a)) in text
+    assert "2025年7月15日" in text
+    for r in rows:
+        assert _squash(r[3]) in text
+    for name in ("材料定稿", "县级审核盖章", "报送省级", "附件1", "申报材料清单"):
+        assert name in text
+
+
+def test_review_memo_includes_the_plan_chart(tmp_path):
+    client = S["review"]
+    files = briefing.write_brief(client, assessment_for(client), ROUND, tmp_path, today=MAY10)
+    with zipfile.ZipFile(files["memo"]) as z:
+        assert len([n for n in z.namelist() if n.startswith("word/media/")]) == 5
+    assert "附件3" in _docx_text(files["proposal"])
+
+
+def test_charts_given_are_not_redrawn(linquan_brief, tmp_path):
+    client, a, files, out = linquan_brief
+    charts = {k[len("chart_"):]: p for k, p in files.items() if k.startswith("chart_")}
+    again = briefing.write_brief(client, a, ROUND, tmp_path, today=MAY10, charts=charts)
+    assert not (tmp_path / briefing.CHART_DIR).exists()
+    assert again["chart_output"] == files["chart_output"]
+
+
+def test_text_with_markup_characters_renders_to_a_valid_docx(tmp_path):
+    client = make_client(basic={"cluster_name": "A&B<县>“测试”产业集群"}, folder="/tmp/amp")
+    files = briefing.write_brief(client, assessment_for(client), ROUND, tmp_path, today=MAY10)
+    assert "A&B<县>“测试”产业集群" in _docx_text(files["memo"])
+    assert "A&B<县>“测试”产业集群" in _docx_text(files["proposal"])
+
+
+def test_province_brief_ranks_candidates_against_the_quota(tmp_path):
+    rows = [assessment_for(S[n]).to_dict() for n in ("qualifies", "plan_city", "western")]
+    files = briefing.write_province_brief(rows, ROUND, tmp_path, recommender="宁波市", today=MAY10)
+    text = _docx_text(files["province_brief"])
+    assert "推荐名额上限2个，候选3个" in text and "超出名额" in text
+    with zipfile.ZipFile(files["province_brief"]) as z:
+        assert any(n.startswith("word/media/") for n in z.namelist())
+
+
+def test_clusterkit_brief_writes_beside_the_package(tmp_path, capsys):
+    demo = demo_clients()
+    assert "demo_minshan" in demo
+    folder = demo["demo_minshan"].folder
+    code = main(["brief", str(folder), "--output", str(tmp_path), "--today", "2025-05-10", "--western-relaxation"])
+    assert code == 0
+    out = tmp_path / "2025" / "四川省" / "minshan" / "briefing"
+    memos = list(out.glob("*_简报.docx"))
+    assert len(memos) == 1 and list(out.glob("*_申报服务方案.docx"))
+    assert len(list((out / briefing.CHART_DIR).glob("*.png"))) == 4
+    assert len(list((out / briefing.CHART_DIR).glob("*.svg"))) == 4
+    memo_text = _docx_text(memos[0])
+    assert "西部地区放宽" in memo_text and date_cn(dt.date(2025, 7, 15)) in memo_text
+    assert "暂不符合申报条件" in capsys.readouterr().out
