@@ -1,0 +1,192 @@
+"""The template check passes every shipped template and fails each kind of broken one, naming the
+template and the tag."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from toolkit import template_check as tc
+from toolkit.cli import main
+from toolkit.documents import CONTEXT_SPEC
+from toolkit.errors import TemplateError
+from toolkit.narrative import narrative_dir
+from toolkit.paths import templates_dir
+
+
+def _errors(findings):
+    return [f for f in findings if f.severity == "error"]
+
+
+def test_every_shipped_template_passes():
+    paths = tc.default_paths()
+    assert {p.name for p in paths} >= {"application.docx", "review_application.docx", "evidence_checklist.docx",
+                                       "province_recommendations.docx", "province_reviews.docx", "dim1.j2",
+                                       "_macros.j2", "plan_completion.j2"}
+    assert _errors(tc.check_templates(paths)) == []
+    tc.ensure_templates_ok()
+
+
+def test_cli_on_shipped_templates(capsys):
+    assert main(["templates", "check"]) == 0
+    assert "未发现错误" in capsys.readouterr().out
+
+
+# -- broken Word templates, built here ---------------------------------------------------------------
+def _doc_with(tmp_path: Path, build, name="application.docx") -> Path:
+    doc = Document()
+    build(doc)
+    path = tmp_path / name
+    doc.save(str(path))
+    return path
+
+
+def test_split_run_fails(tmp_path):
+    def build(doc):
+        p = doc.add_paragraph()
+        p.add_run("集群名称：{{ cluster.")
+        p.add_run("name }}").bold = True  # Word split the tag when the format changed
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert len(f) == 1 and f[0].template == "application.docx" and f[0].tag == "{{ cluster.name }}"
+    assert "split over 2 Word runs" in f[0].message
+
+
+def test_curly_quote_fails(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{% if cluster.application_type == “复核” %}复核{% endif %}")
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any("curly" in x.message and "“复核”" in x.tag for x in f)
+
+
+def test_full_width_quote_fails(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{{ cluster.name or ＂无＂ }}")
+    assert any("quote" in x.message for x in _errors(tc.check_docx(_doc_with(tmp_path, build))))
+
+
+def test_unpaired_row_loop_fails(tmp_path):
+    def build(doc):
+        t = doc.add_table(rows=2, cols=2)
+        t.cell(0, 0).text = "{%tr for r in indicator_rows %}"
+        t.cell(1, 0).text = "{{ r.label }}"
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any("{%tr for r in indicator_rows %}" == x.tag and "never closed" in x.message for x in f)
+
+
+def test_stray_endfor_and_two_row_tags_in_one_row_fail(tmp_path):
+    def build(doc):
+        t = doc.add_table(rows=2, cols=2)
+        t.cell(0, 0).text = "{%tr for r in indicator_rows %}"
+        t.cell(0, 1).text = "{%tr endfor %}"
+        t.cell(1, 0).text = "{%tr endfor %}"
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any("more than one {%tr %}" in x.message for x in f)
+    assert any("without a matching" in x.message for x in f)
+
+
+def test_plain_for_across_table_rows_fails(tmp_path):
+    def build(doc):
+        t = doc.add_table(rows=3, cols=1)
+        t.cell(0, 0).text = "{% for r in indicator_rows %}"
+        t.cell(1, 0).text = "{{ r.label }}"
+        t.cell(2, 0).text = "{% endfor %}"
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any("{%tr for" in x.message for x in f)
+
+
+def test_unclosed_tag_fails(tmp_path):
+    def build(doc):
+        doc.add_paragraph("集群名称：{{ cluster.name ")
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any("not closed" in x.message for x in f)
+
+
+def test_syntax_error_fails(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{% if cluster.name %}有名称")
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any("syntax error" in x.message for x in f)
+
+
+def test_unknown_variable_and_field_fail(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{{ clustr.name }}")
+        doc.add_paragraph("{{ cluster.nmae }}")
+        t = doc.add_table(rows=3, cols=1)
+        t.cell(0, 0).text = "{%tr for r in criteria_rows %}"
+        t.cell(1, 0).text = "{{ r.valeu }}"
+        t.cell(2, 0).text = "{%tr endfor %}"
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    tags = {x.tag: x.message for x in f}
+    assert "unknown variable “clustr”" in tags["{{ clustr }}"]
+    assert "“nmae” is not a field of “cluster”" in tags["{{ cluster.nmae }}"]
+    assert "“valeu” is not a field of “r”" in tags["{{ r.valeu }}"]
+    with pytest.raises(TemplateError, match=r"application\.docx"):
+        tc.ensure_templates_ok([tmp_path / "application.docx"])
+
+
+def test_tags_in_headers_are_checked(tmp_path):
+    def build(doc):
+        doc.sections[0].header.paragraphs[0].text = "{{ form.titel }}"
+    f = _errors(tc.check_docx(_doc_with(tmp_path, build)))
+    assert any(x.tag == "{{ form.titel }}" for x in f)
+
+
+def test_a_template_with_no_declared_context_is_a_warning_not_an_error(tmp_path):
+    def build(doc):
+        doc.add_paragraph("{{ anything }}")
+    f = tc.check_docx(_doc_with(tmp_path, build, name="my_own_form.docx"))
+    assert [x.severity for x in f] == ["warning"]
+
+
+def test_a_shipped_template_broken_by_hand_is_caught(tmp_path):
+    path = tmp_path / "evidence_checklist.docx"
+    shutil.copy(templates_dir() / "evidence_checklist.docx", path)
+    doc = Document(str(path))
+    for p in doc.paragraphs:
+        if "{{ summary.total }}" in p.text:
+            for r in p.runs:
+                r.text = r.text.replace("{{ summary.total }}", "{{ summary.totl }}")
+    doc.save(str(path))
+    f = _errors(tc.check_docx(path))
+    assert [x.tag for x in f] == ["{{ summary.totl }}"]
+    assert CONTEXT_SPEC["evidence_checklist.docx"]["summary"].get("total") == ""
+
+
+def test_cli_reports_broken_templates(tmp_path, capsys):
+    def build(doc):
+        doc.add_paragraph("{{ cluster.nmae }}")
+    path = _doc_with(tmp_path, build)
+    assert main(["templates", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "application.docx" in err and "{{ cluster.nmae }}" in err
+
+
+# -- narrative templates -----------------------------------------------------------------------------
+@pytest.fixture
+def narrative_copy(tmp_path) -> Path:
+    folder = tmp_path / "narrative"
+    shutil.copytree(narrative_dir(), folder)
+    return folder
+
+
+def test_narrative_syntax_error_fails(narrative_copy):
+    (narrative_copy / "dim3.j2").write_text("{% if c.brand %}品牌{{ c.brand }}\n", encoding="utf-8")
+    f = _errors(tc.check_j2(narrative_copy / "dim3.j2"))
+    assert f and f[0].template == "dim3.j2" and "syntax error" in f[0].message
+
+
+def test_narrative_unknown_field_fails(narrative_copy):
+    (narrative_copy / "dim3.j2").write_text("{% for t in c.plan_targets %}{{ t.goal }}{% endfor %}{{ c.brnd }}\n",
+                                            encoding="utf-8")
+    tags = {x.tag for x in _errors(tc.check_j2(narrative_copy / "dim3.j2"))}
+    assert tags == {"{{ t.goal }}", "{{ c.brnd }}"}
+
+
+def test_narrative_curly_quote_as_string_delimiter_fails(narrative_copy):
+    (narrative_copy / "dim3.j2").write_text("{% if c.brand == “品牌” %}有{% endif %}\n", encoding="utf-8")
+    f = _errors(tc.check_j2(narrative_copy / "dim3.j2"))
+    assert f and "straight quotes" in f[0].message
