@@ -147,3 +147,14 @@ def test_cmd_package_on_a_missing_folder_is_a_clear_error(tmp_path, capsys):
 def test_unknown_round_is_a_toolkit_error(tmp_path, brief_calls):
     with pytest.raises(ToolkitError):
         package.build_package(QINGCHUAN, round=1999, output=tmp_path)
+
+
+def test_package_with_the_real_briefing_step(tmp_path):
+    pytest.importorskip("toolkit.briefing")
+    res = package.build_package(QINGCHUAN, round=2025, output=tmp_path, today="2025-05-01")
+    assert res.manifest["brief"] and not res.manifest["notes"]
+    with zipfile.ZipFile(res.zip) as z:
+        names = set(z.namelist())
+    for name in res.manifest["brief"].values():
+        assert any(n.endswith(name) for n in names), name
+    assert res.manifest["today"] == "2025-05-01"
