@@ -472,3 +472,12 @@ def test_credit_code_stored_as_a_number_and_year_with_suffix(client_copy):
     result = check_workbook(client_copy)
     assert "数字" in errors_at(result, "企业名单", "B3")[0].message
     assert not errors_at(result, "基本信息", "B14")
+
+
+def test_plausibility_warnings(client_copy):
+    edit(client_copy, {("年度指标", "E5"): 1730000, ("年度指标", "F9"): 70})
+    result = check_workbook(client_copy)
+    assert result.ok
+    warned = {p.cell: p.message for p in result.warnings}
+    assert "十倍" in warned["E5"] and "十倍" in warned["F5"]
+    assert "出口交货值" in warned["F9"]

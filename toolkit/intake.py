@@ -427,6 +427,24 @@ def _read_indicators(r: _Reader) -> tuple[list[int], dict[str, dict[int, Value]]
                       f"{labels[part]}高于同年{labels[whole]}（{cells.fmt(wv.value)}{unit}，{wv.source.cell}）",
                       f"核对两格：{labels[part]}不能超过{labels[whole]}；单位均为{unit}", pv.value,
                       label=f"{year} {labels[part]}")
+    # Warnings: exports are part of output; a tenfold jump between years is usually a unit typed wrong.
+    for i, year in enumerate(years):
+        if year is None:
+            continue
+        ev, cv = indicators["exports"].get(year), indicators["cluster_output"].get(year)
+        if ev and cv and isinstance(ev.value, (int, float)) and isinstance(cv.value, (int, float)) and ev.value > cv.value:
+            r.add(ws.title, ev.source.cell, f"出口交货值高于同年集群工业总产值（{cells.fmt(cv.value)}亿元）",
+                  "核对单位（均为亿元）和数值", ev.value, "warning", f"{year} {labels['exports']}")
+    for rs in spec["rows"]:
+        if rs["type"] != "number":
+            continue
+        series = [(y, indicators[rs["id"]].get(y)) for y in years if y is not None]
+        for (y0, a), (y1, b) in zip(series, series[1:]):
+            if (a and b and isinstance(a.value, (int, float)) and isinstance(b.value, (int, float))
+                    and a.value > 0 and b.value > 0 and max(a.value / b.value, b.value / a.value) >= 10):
+                r.add(ws.title, b.source.cell,
+                      f"与{y0}年（{cells.fmt(a.value)}）相差十倍以上，可能单位填错（本行单位：{rs['unit']}）",
+                      f"核对{y0}、{y1}两年的数值，均按{rs['unit']}填写", b.value, "warning", f"{y1} {rs['label']}")
     return sorted(y for y in set(known)), indicators
 
 
