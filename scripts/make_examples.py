@@ -390,8 +390,9 @@ def write_client(spec: dict, out: Path = EXAMPLES) -> Path:
 def write_broken(out: Path = EXAMPLES) -> Path:
     """qingchuan's data with problems planted; PLANTED.yaml lists them (and the cells that are fine)."""
     folder = out / "broken"
-    if folder.exists():
-        shutil.rmtree(folder)
+    # encrypted.xlsx and old-format.xls beside it come from scripts/make_bad_workbooks.py: keep them.
+    if (folder / "evidence").exists():
+        shutil.rmtree(folder / "evidence")
     (folder / "evidence").mkdir(parents=True)
     spec = qingchuan()
     ind = {k: list(v) for k, v in spec["indicators"].items()}

@@ -481,3 +481,24 @@ def test_plausibility_warnings(client_copy):
     warned = {p.cell: p.message for p in result.warnings}
     assert "十倍" in warned["E5"] and "十倍" in warned["F5"]
     assert "出口交货值" in warned["F9"]
+
+
+BROKEN = ROOT / "data" / "examples" / "broken"
+
+
+def test_real_password_protected_workbook(tmp_path):
+    # Made by scripts/make_bad_workbooks.py: the qingchuan workbook encrypted as Excel does.
+    before = (BROKEN / "encrypted.xlsx").read_bytes()
+    p = _only_fatal(check_workbook(BROKEN / "encrypted.xlsx"))
+    assert "密码" in p.message and p.file == "encrypted.xlsx"
+    with pytest.raises(IntakeError):
+        read_client(BROKEN / "encrypted.xlsx")
+    assert (BROKEN / "encrypted.xlsx").read_bytes() == before
+
+
+def test_real_xls_workbook_even_when_renamed(tmp_path):
+    p = _only_fatal(check_workbook(BROKEN / "old-format.xls"))
+    assert "97-2003" in p.message
+    shutil.copy(BROKEN / "old-format.xls", tmp_path / "intake.xlsx")
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "97-2003" in p.message and "另存为" in p.fix
