@@ -3,6 +3,7 @@ ineligible clusters use no place; 附件2/附件4 written as .docx and .xlsx fro
 
 from __future__ import annotations
 
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -73,11 +74,25 @@ def test_reviews_are_separate_and_flag_the_batch():
     assert any("2023" in f for f in rows[1].flags)
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Packages of: four 宁波市 clusters (quota 2; two share a 细分领域), and the four demo clients. Built once."""
+    tmp_path = tmp_path_factory.mktemp("province")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "toolkit.briefing", types.SimpleNamespace(
+            write_brief=lambda client, assessment, round, out_dir, **k: {}))
+        return _build(tmp_path)
+
+
 @pytest.fixture
-def packages(tmp_path, monkeypatch):
-    """Packages of: three 宁波市 clusters (quota 2; two share a 细分领域 with a fourth), the four demo clients."""
-    monkeypatch.setitem(sys.modules, "toolkit.briefing", types.SimpleNamespace(
-        write_brief=lambda client, assessment, round, out_dir, **k: {}))
+def packages(built, tmp_path):
+    """A private copy of the built packages, for a test to change."""
+    out = tmp_path / "output"
+    shutil.copytree(built, out)
+    return out
+
+
+def _build(tmp_path: Path) -> Path:
     out = tmp_path / "output"
     specs = [("nb1", "宁波甲县智能小家电产业集群", "智能小家电", {}),
              ("nb2", "宁波乙县汽车零部件产业集群", "汽车零部件", {"cluster_output": {2024: 67.0}}),
