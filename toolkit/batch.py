@@ -356,6 +356,9 @@ def execute(notebook: Path, out_nb: Path, parameters: dict, *, kernel_name: str,
                 str(notebook), str(out_nb), parameters=parameters, kernel_name=kernel_name,
                 progress_bar=False, log_output=False, start_timeout=start_timeout,
                 execution_timeout=timeout, shutdown_kernel="immediate",
+                # saved once at the end (also on failure): re-serialising after every cell cost
+                # more parent CPU than the rest of papermill's work together
+                request_save_on_cell_execute=False,
             )
             info["error"] = None
             break

@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="output", help="output root (default: %(default)s)")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per client (default: %(default)s)")
     p.add_argument("--force", action="store_true", help="re-run clients whose package is up to date")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="when another batch is using the output folder, wait this long for it (default: refuse at once)")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="an extra notebook parameter; it must be declared in the notebook's parameters cell")
+    p.add_argument("--kernel", default="auto",
+                   help="auto (a fresh kernel per client, forked from a preloaded server), or a kernel name such as python3")
     p.set_defaults(handler="toolkit.batch:cmd_batch")
 
     p = sub.add_parser("templates", help="work with the Word and text templates")
