@@ -157,6 +157,16 @@ def test_documents_follow_the_round_attachments():
     assert review[0]["title"].startswith("附件3 ")
 
 
+def test_templates_ask_only_for_what_the_context_gives():
+    from docxtpl import DocxTemplate
+
+    client, a = S["fails_output"], assessment_for(S["fails_output"])
+    for name, ctx in (("memo.docx", briefing.memo_context(client, a, ROUND, MAY10)),
+                      ("proposal.docx", briefing.proposal_context(client, a, ROUND, MAY10))):
+        wanted = DocxTemplate(str(briefing._template(name))).get_undeclared_template_variables()
+        assert wanted <= set(ctx) | {"charts"}, (name, wanted - set(ctx))
+
+
 # --- the documents --------------------------------------------------------------------------------------
 def test_memo_holds_the_charts_and_converts_to_pdf(linquan_brief, tmp_path):
     client, a, files, out = linquan_brief
@@ -221,6 +231,12 @@ def test_province_brief_ranks_candidates_against_the_quota(tmp_path):
     files = briefing.write_province_brief(rows, ROUND, tmp_path, recommender="宁波市", today=MAY10)
     text = _docx_text(files["province_brief"])
     assert "推荐名额上限2个，候选3个" in text and "超出名额" in text
+    assert "5.1 工业互联网平台应用普及率（未达标）" in text  # western: short names of what failed
+    # (client, assessment) pairs carry the recommender: the plan city's cluster is not Zhejiang's
+    pairs = [(S[n], assessment_for(S[n])) for n in ("qualifies", "plan_city")]
+    files = briefing.write_province_brief(pairs, ROUND, tmp_path / "zj", recommender="浙江省", today=MAY10)
+    text = _docx_text(files["province_brief"])
+    assert "候选1个" in text and "北仑区" not in text
     with zipfile.ZipFile(files["province_brief"]) as z:
         assert any(n.startswith("word/media/") for n in z.namelist())
 

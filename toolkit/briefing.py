@@ -187,14 +187,9 @@ def verdict_sentence(assessment) -> str:
 
 
 def _short_title(r) -> str:
-    from toolkit.charts import MEASURE_LABELS
+    from toolkit.charts import short_title
 
-    t = MEASURE_LABELS.get(r.measure) if r.kind == "quantitative" else None
-    t = t or r.title
-    head = t.split("（")[0]
-    if len(head) >= 4:
-        t = head
-    return t if len(t) <= 18 else t[:17] + "…"
+    return short_title(r)
 
 
 def unverified_sentence(assessment) -> str:

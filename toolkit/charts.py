@@ -478,22 +478,38 @@ def _get(row: Any, name: str, default=None):
     return getattr(row, name, default)
 
 
+def short_title(r) -> str:
+    """A criterion's name in a few words: the measure's label, else its title up to the first bracket."""
+    measure, kind, title = _get(r, "measure", ""), _get(r, "kind", ""), str(_get(r, "title", ""))
+    t = MEASURE_LABELS.get(measure) if kind == "quantitative" else None
+    if not t:
+        head = title.split("（")[0]
+        t = head if len(head) >= 4 else title
+    return t if len(t) <= 18 else t[:17] + "…"
+
+
 def province_rows(rows: Iterable[Any]) -> list[dict]:
-    """Normalise Assessment objects or assessment.json dicts to what the province chart and brief need."""
+    """Normalise rows for the province chart and briefing. A row is an Assessment, its ``to_dict()``
+    form (assessment.json, optionally with a ``recommender`` key, as in a package's manifest), or a
+    ``(client, assessment)`` pair; without a recommender the row's province is used."""
     out = []
     for row in rows:
+        recommender = None
+        if isinstance(row, tuple) and len(row) == 2:
+            recommender = getattr(row[0], "recommender", None)
+            row = row[1]
         results = _get(row, "results", []) or []
         failed = []
         for r in results:
             verdict = _get(r, "verdict")
             if verdict != PASS:
-                failed.append(f"{_get(r, 'title')}（{verdict}）")
+                failed.append(f"{_get(r, 'id', '')} {short_title(r)}（{verdict}）".strip())
         out.append({
             "client_id": _get(row, "client_id", ""),
             "cluster_name": _get(row, "cluster_name", "") or _get(row, "client_id", ""),
             "province": _get(row, "province", ""),
             "county": _get(row, "county", ""),
-            "recommender": _get(row, "recommender") or _get(row, "province", ""),
+            "recommender": recommender or _get(row, "recommender") or _get(row, "province", ""),
             "application_type": _get(row, "application_type", "新申报"),
             "overall": _get(row, "overall", ""),
             "readiness": _get(row, "readiness"),

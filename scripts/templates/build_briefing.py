@@ -168,7 +168,7 @@ def build_province_brief() -> Path:
     _charts(doc)
     _loop_table(doc, ["排名", "集群", "结论", "准备度", "主要问题"],
                 ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.readiness }}", "{{ r.issues }}"],
-                "r in candidates", [14, 48, 22, 16, 54])
+                "r in candidates", [14, 46, 22, 20, 52])
     _p(doc, "{%p if reviews %}")
     doc.add_paragraph("三、复核集群", style="Heading 1")
     _loop_table(doc, ["序号", "集群", "结论", "主要问题"],
