@@ -502,3 +502,40 @@ def test_real_xls_workbook_even_when_renamed(tmp_path):
     shutil.copy(BROKEN / "old-format.xls", tmp_path / "intake.xlsx")
     p = _only_fatal(check_workbook(tmp_path))
     assert "97-2003" in p.message and "另存为" in p.fix
+
+
+def _calc_roundtrip(src: Path, outdir: Path) -> Path:
+    """Open and save ``src`` with LibreOffice Calc (as a county's spreadsheet program would)."""
+    import subprocess
+    import tempfile
+
+    from toolkit import office
+
+    exe = office.soffice()
+    if exe is None:
+        pytest.skip("LibreOffice not installed")
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        proc = subprocess.run([exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                               "--convert-to", "xlsx", "--outdir", str(outdir), str(src)],
+                              capture_output=True, text=True, timeout=180)
+    out = outdir / src.name
+    if not out.exists():
+        pytest.skip(f"LibreOffice Calc not installed (apt-get install libreoffice-calc): {proc.stdout.strip()}")
+    return out
+
+
+def test_workbook_saved_by_libreoffice_reads_the_same_with_formula_results(client_copy, tmp_path):
+    # A county that sums in Excel: the reader takes the cached result the spreadsheet program stored.
+    edit(client_copy, {("年度指标", "F2"): "=D2+E2-45.1"})   # 52.3 + 58.9 − 45.1 = 66.1
+    saved = _calc_roundtrip(client_copy / "intake.xlsx", tmp_path / "saved")
+    shutil.copytree(client_copy / "evidence", saved.parent / "evidence")
+    result = check_workbook(saved)
+    assert result.ok, [str(p) for p in result.errors]
+    original = read_client(CLIENTS / "qingchuan")
+    c = result.client
+    assert c.indicator("cluster_output", 2024).value == pytest.approx(66.1)
+    assert c.series("leading_output") == original.series("leading_output")
+    assert [(f.name, f.credit_code, f.tiers) for f in c.firms] == [(f.name, f.credit_code, f.tiers) for f in original.firms]
+    assert [e.kinds for e in c.evidence] == [e.kinds for e in original.evidence]
+    region = openpyxl.load_workbook(saved, data_only=True)["基本信息"]
+    assert "东部" in [region.cell(r, 2).value for r in range(2, region.max_row + 1)]
