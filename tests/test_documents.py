@@ -20,7 +20,7 @@ from toolkit.narrative import draft
 from toolkit.paths import examples_dir
 
 NASTY = {"cluster_name": "青川县\"智能\"<小家电>&产业集群'", "county": "青川县<&>", "applicant": "经信局 & \"发改局\" '联合'",
-         "brand": "<青川>&“小家电”"}
+         "brand": "<b>青川</b> & “小家电”"}
 BAD = re.compile(r"\{\{|\{%|None|(?<![A-Za-z])nan(?![A-Za-z])")
 
 

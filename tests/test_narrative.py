@@ -46,6 +46,8 @@ def _variants() -> dict:
                                                                  2024: 66.1000000001},
                                               "platform_rate": {2024: 26.44444444}}),
         "review": make_client(basic={"application_type": "复核", "recognised_year": 2022}, plan=review_plan),
+        "markup_names": make_client(basic={"cluster_name": "A&B <Smart> \"Q\" 's 产业集群", "county": "青川县<&>",
+                                           "brand": "<b>青川</b> & “小家电”"}),
         "review_no_plan": make_client(basic={"application_type": "复核", "recognised_year": 2022}, plan=[]),
     }
 
