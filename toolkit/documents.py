@@ -152,9 +152,10 @@ def _t(x) -> str:
 
 
 def _today(today=None) -> str:
-    now = _dt.datetime.now().astimezone()
-    d = today or now.date()
-    return f"{fmt.date_cn(d)}（集群申报工具箱 {__import__('toolkit').__version__}）"
+    from toolkit import __version__
+
+    d = today or _dt.date.today()
+    return f"{fmt.date_cn(d)}（集群申报工具箱 {__version__}）"
 
 
 def round_label(round_obj=None, assessment: Assessment | None = None) -> str:

@@ -270,7 +270,9 @@ def write_province_tables(output_root: Path | str, round, *, today: dt.date | No
     for p in problems:
         print(f"警告：{p}", file=sys.stderr)
     written: list[Path] = []
-    generated = f"{fmt.date_cn(today or dt.date.today())}（集群申报工具箱 {__import__('toolkit').__version__}）"
+    from toolkit import __version__
+
+    generated = f"{fmt.date_cn(today or dt.date.today())}（集群申报工具箱 {__version__}）"
     for rec_dir, candidates in groups.items():
         folder = inside(output_root, str(year), rec_dir)
         recommender = next((str(c.summary.get("recommender")) for c in candidates if c.summary.get("recommender")),
