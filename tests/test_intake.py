@@ -539,3 +539,10 @@ def test_workbook_saved_by_libreoffice_reads_the_same_with_formula_results(clien
     assert [e.kinds for e in c.evidence] == [e.kinds for e in original.evidence]
     region = openpyxl.load_workbook(saved, data_only=True)["基本信息"]
     assert "东部" in [region.cell(r, 2).value for r in range(2, region.max_row + 1)]
+
+
+def test_missing_intake_names_the_workbooks_that_are_there(tmp_path):
+    shutil.copy(CLIENTS / "qingchuan" / "intake.xlsx", tmp_path / "青川县返回数据.xlsx")
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "青川县返回数据.xlsx" in p.fix
+    assert check_workbook(tmp_path / "青川县返回数据.xlsx").ok  # evidence files missing: warnings only

@@ -135,8 +135,15 @@ class _Reader:
     def open(self) -> bool:
         new_client = "用 `clusterkit new-client` 生成新的工作簿，把数据复制进去"
         if not self.path.exists():
-            where = f"{self.folder} 中没有 {self.file}" if self.path.parent == self.folder else f"找不到 {self.path}"
-            self.fatal(where, f"确认路径；新客户请先运行 clusterkit new-client {self.folder} --name …")
+            where = f"{self.folder} 中没有 {self.file}" if self.folder.is_dir() else f"找不到 {self.path}"
+            others = sorted(p.name for p in self.folder.glob("*.xls*") if not p.name.startswith(("~$", ".")))
+            others = [n for n in others if not n.endswith(".checked.xlsx")]
+            if others:
+                fix = (f"文件夹中有 {'、'.join(others[:5])}：把县里返回的工作簿改名为 {self.file}，"
+                       f"或直接检查它：clusterkit check {self.folder / others[0]}")
+            else:
+                fix = f"确认路径；新客户请先运行 clusterkit new-client {self.folder} --name …"
+            self.fatal(where, fix)
             return False
         if self.path.is_dir():
             self.fatal(f"{self.path} 是文件夹，不是工作簿", "给出客户文件夹或其中的 intake.xlsx")
