@@ -347,9 +347,13 @@ def schedule(client, assessment, round, today, plan: dict | None = None) -> dict
     if d.past:
         nxt = _next_round(round)
         nd = deadline_for(client, nxt, today) if nxt is not None else None
-        past_sentence = (f"{d.label.split('（')[0]}已过，本轮（{d.round_year}年度）已错过报送时间。"
-                         "以下计划按下一轮申报安排" + ("。" if nd and nd.date and not nd.past else
-                                           "；下一轮通知尚未发布或截止日期未获取，时间按“通知发布后”倒排，通知发布后填入具体日期。"))
+        which = {"省级": f"{client.recommender or client.province}报送截止日期", "工信部": "工信部报送截止日期"}.get(
+            d.kind, "报送截止日期")
+        past_sentence = (f"{which}{date_cn(d.date)}已过，本轮（{d.round_year}年度）已错过报送时间"
+                         + ("（如确有特殊情况，可向省级主管部门确认能否补报）" if d.kind == "省级" else "")
+                         + "。以下计划按下一轮申报安排"
+                         + ("。" if nd and nd.date and not nd.past else
+                            "；下一轮通知尚未发布或截止日期未获取，时间按“通知发布后”倒排，通知发布后填入具体日期。"))
         if nd is not None and nd.date is not None and not nd.past:
             d = nd
         else:

@@ -143,7 +143,6 @@ def _save(fig, out_dir: Path, stem: str) -> Path:
         fig.savefig(tmp, dpi=DPI, format="png", pil_kwargs={"compress_level": 1})
     with atomic_path(out_dir / f"{stem}.svg") as tmp:
         fig.savefig(tmp, format="svg")
-    fig.clear()
     return png
 
 
