@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import matplotlib
+from matplotlib.backends import backend_svg  # noqa: F401  (imported here, not during the first save)
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from toolkit import fonts
 from toolkit.atomic import atomic_path
@@ -119,17 +122,18 @@ _ready = False
 
 
 def _setup() -> None:
-    """Agg canvas, the project's CJK fonts and the house style, once per process."""
+    """The project's CJK fonts, registered and loaded once per process (on import of this module, so
+    that the first chart does not pay for reading the 16 MB font file)."""
     global _ready
     if not _ready:
+        from matplotlib import font_manager
+
         fonts.use_in_matplotlib()
+        font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=fonts.SANS_FAMILY)))
         _ready = True
 
 
 def _figure(height_in: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
@@ -567,3 +571,6 @@ def draw_province_chart(rows, round, out_dir: Path | str, *, recommender: str | 
             fig.text(0.01, 0.01, f"另有复核集群{reviews}个，不占推荐名额，未列入本图", fontsize=7, color="#777777")
         png = _save(fig, out_dir, f"推荐名额_{safe_name(recommender or '推荐单位')}")
     return {"quota": png}
+
+
+_setup()
