@@ -359,7 +359,8 @@ def evidence_context(client: Client, assessment: Assessment, *, round=None, toda
         if r.verdict != PASS:
             for m in r.missing:
                 if _t(m):
-                    missing_rows.append({"title": _t(m), "criterion": f"{_t(r.id)} {_t(r.title)}".strip(),
+                    dim = _t(r.dimension_name) or DIMENSION_NAMES.get(r.dimension, "")
+                    missing_rows.append({"title": _t(m), "criterion": f"{_t(r.id)} {dim}".strip(),
                                          "reason": "评估所需、尚未提供"})
     for i, m in enumerate(missing_rows, 1):
         m["no"] = str(i)

@@ -192,7 +192,7 @@ def build_evidence_checklist(out: Path) -> Path:
     _row_loop(doc, ["序号", "材料名称", "证明内容", "文件", "状态"], [12, 50, 36, 40, 18], "e", "rows",
               ["{{ e.no }}", "{{ e.title }}", "{{ e.kinds }}", "{{ e.file }}", "{{ e.status }}"], ts)
     doc.add_heading("二、尚缺的佐证材料", level=1)
-    _row_loop(doc, ["序号", "所需材料", "对应条款", "说明"], [12, 56, 40, 48], "m", "missing_rows",
+    _row_loop(doc, ["序号", "所需材料", "对应条款", "说明"], [12, 58, 52, 34], "m", "missing_rows",
               ["{{ m.no }}", "{{ m.title }}", "{{ m.criterion }}", "{{ m.reason }}"], ts)
     doc.add_paragraph("{{ summary.missing_note }}", style=house.note_style(doc))
     doc.add_paragraph("生成：{{ generated }}", style=house.note_style(doc))
