@@ -325,8 +325,34 @@ def _kill_kernels() -> None:
         pass
 
 
-_START_ERRORS = ("Address already in use", "Kernel died before replying", "didn't respond",
-                 "Kernel didn't respond", "Failed to start", "ZMQError", "kernel_info")
+ENGINE_NAME = "clusterkit"
+
+
+def _register_engine() -> str:
+    """papermill's nbclient engine, saving the notebook when execution dies outside a cell error.
+
+    The batch asks papermill not to rewrite the notebook after every cell (that cost more parent CPU
+    than the rest of its work); papermill then writes it only at the end, and not at all when the
+    kernel dies. This engine writes it in that case too, with the cell that was running marked.
+    """
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.iorw import write_ipynb
+
+    class SaveOnFailureEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, save_on_failure=None, **kwargs):
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except BaseException:
+                if save_on_failure:
+                    try:
+                        write_ipynb(nb_man.nb, save_on_failure)
+                    except Exception:
+                        pass
+                raise
+
+    papermill_engines.register(ENGINE_NAME, SaveOnFailureEngine)
+    return ENGINE_NAME
 
 
 def execute(notebook: Path, out_nb: Path, parameters: dict, *, kernel_name: str, timeout: float,
@@ -354,6 +380,7 @@ def execute(notebook: Path, out_nb: Path, parameters: dict, *, kernel_name: str,
         try:
             pm.execute_notebook(
                 str(notebook), str(out_nb), parameters=parameters, kernel_name=kernel_name,
+                engine_name=_register_engine(), save_on_failure=str(out_nb),
                 progress_bar=False, log_output=False, start_timeout=start_timeout,
                 execution_timeout=timeout, shutdown_kernel="immediate",
                 # saved once at the end (also on failure): re-serialising after every cell cost
@@ -461,6 +488,8 @@ def _run_client(task: dict) -> dict:
 
     if err is None:
         run.status = OK
+        for stale in (f"{run.client_id}.ipynb", f"{run.client_id}.kernel.log"):  # from an earlier failed run
+            (Path(task["failed_dir"]) / stale).unlink(missing_ok=True)
     else:
         run.status = FAILED
         run.cell = err.get("cell")
@@ -474,24 +503,34 @@ def _run_client(task: dict) -> dict:
             os.replace(out_nb, keep)
             run.notebook = str(keep)
     result_file.unlink(missing_ok=True)
+    if run.status == FAILED and log.is_file() and log.stat().st_size:
+        keep = Path(task["failed_dir"]) / log.name  # the kernel's console output, for diagnosis
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(log, keep)
+    log.unlink(missing_ok=True)
+    try:
+        work.rmdir()
+    except OSError:
+        pass
     run.duration = round(time.monotonic() - t0, 3)
     return run.to_dict()
 
 
 def _reason(err: dict, run: ClientRun, timeout: float) -> str:
     where = ""
-    if run.cell is not None:
-        where = f"第 {run.cell} 格" + (f"（{run.cell_heading}）" if run.cell_heading else "")
+    if run.cell is not None:  # run.cell is papermill's 0-based index; people count from 1
+        where = (f"「{run.cell_heading}」一步（执行后笔记本第 {run.cell + 1} 格）" if run.cell_heading
+                 else f"执行后笔记本第 {run.cell + 1} 格")
     kind = err.get("kind")
     msg = f"{run.ename}: {run.evalue}".strip(": ")
     if kind == "cell":
-        return f"{where}出错：{msg}"
+        return f"在{where}出错：{msg}"
     if kind == "timeout":
         return f"超时：超过 {timeout:g} 秒仍未完成，已停止内核" + (f"（停在{where}）" if where else "")
     if kind == "start":
         return f"内核启动失败（已重试 {run.attempts} 次）：{msg}"
     if kind == "kernel":
-        return f"内核在{where or '运行中'}意外退出：{msg}"
+        return f"内核在{where or '运行中'}意外退出（崩溃或被终止）：{msg}"
     return f"笔记本未完整运行：{msg}"
 
 

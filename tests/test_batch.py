@@ -1,0 +1,244 @@
+"""The batch runner (toolkit.batch): isolation, verification, resume, lock, bad input.
+
+How the kernel is killed mid-run: the client notebook calls ``toolkit.notebooks.fault_point`` just
+before it writes the package; with the environment variable ``CLUSTERKIT_TEST_KILL_KERNEL`` set to
+``<client folder name>:package`` that kernel sends itself SIGKILL there, exactly as a crash would.
+The batch passes its environment to every kernel, so the test sets the variable around run_batch.
+
+The slow part (three real clients through the real notebook, then a re-run) is one module-scoped
+fixture; the other tests use ``tests/notebooks/stub_client.ipynb``, which declares the same
+parameters and writes a tiny package, so each of its kernels costs well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+
+from toolkit.batch import FAILED, OK, SKIPPED, package_complete, run_batch
+from toolkit.errors import BatchError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "examples" / "clients"
+STUB = ROOT / "tests" / "notebooks" / "stub_client.ipynb"
+
+
+def _copy(tmp: Path, *names: str) -> list[Path]:
+    out = []
+    for n in names:
+        shutil.copytree(DEMO / n, tmp / n)
+        out.append(tmp / n)
+    return out
+
+
+def _leftovers(output: Path) -> list[Path]:
+    return [p for p in output.rglob(".*") if ".tmp" in p.name or p.name.endswith(".old")]
+
+
+# -- the real notebook: a killed kernel and a corrupt workbook --------------------------------------
+
+@pytest.fixture(scope="module")
+def crash_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("batch")
+    clients = _copy(tmp / "clients", "qingchuan", "linquan", "minshan")
+    good_linquan = (clients[1] / "intake.xlsx").read_bytes()
+    (clients[1] / "intake.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    output = tmp / "out"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CLUSTERKIT_TEST_KILL_KERNEL", "minshan:package")
+    try:
+        first = run_batch([str(c) for c in clients], round=2025, output=output, jobs=2, timeout=180, progress=False)
+    finally:
+        mp.undo()
+    after_first = {
+        "leftovers": _leftovers(output),
+        "minshan_dirs": list((output / "2025").rglob("minshan")),
+        "failed_notebooks": sorted(p.name for p in (output / "batch" / "failed").glob("*.ipynb")),
+        "manifest": json.loads(first.manifest.read_text(encoding="utf-8")),
+        "summary": [[c.value for c in row] for row in load_workbook(first.summary).active.iter_rows()],
+    }
+    # Repair the workbook; no kernel is killed this time.
+    (clients[1] / "intake.xlsx").write_bytes(good_linquan)
+    second = run_batch([str(c) for c in clients], round=2025, output=output, jobs=2, timeout=180,
+                       progress=False, province_notebook=False)
+    return first, after_first, second, output
+
+
+def test_other_packages_complete_when_one_kernel_dies_and_one_workbook_is_corrupt(crash_runs):
+    first, after, _, output = crash_runs
+    by = {r.client_id: r for r in first.runs}
+    assert by["qingchuan"].status == OK
+    assert package_complete(by["qingchuan"].package)
+    pkg = Path(by["qingchuan"].package)
+    assert pkg.is_relative_to(output / "2025")
+    # the executed notebook is kept inside its package, and it really ran
+    nb = nbformat.read(pkg / "client_report.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code)
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for c in code for o in c.outputs)
+    assert first.exit_code == 1
+
+
+def test_both_failures_reported_with_reasons(crash_runs):
+    first, after, _, _ = crash_runs
+    by = {r.client_id: r for r in first.runs}
+    corrupt, killed = by["linquan"], by["minshan"]
+    assert corrupt.status == FAILED and killed.status == FAILED
+    assert corrupt.ename == "IntakeError" and "intake.xlsx" in corrupt.evalue
+    assert "工作簿内容摘要" in corrupt.cell_heading  # check_workbook lists, require_client stops
+    assert killed.ename == "DeadKernelError" and "内核" in killed.reason
+    assert "写出申报包" in killed.cell_heading
+    # failed notebooks are kept for diagnosis, outside any package
+    assert "failed" in Path(killed.notebook).parts
+    assert after["failed_notebooks"] == ["linquan.ipynb", "minshan.ipynb"]
+    # the run manifest and the summary workbook carry both failures
+    rows = {c["client_id"]: c for c in after["manifest"]["clients"]}
+    assert rows["linquan"]["status"] == rows["minshan"]["status"] == FAILED
+    assert rows["minshan"]["cell"] is not None and rows["linquan"]["evalue"]
+    summary = {r[0]: r for r in after["summary"][1:]}
+    assert summary["minshan"][1] == "失败" and "内核" in summary["minshan"][6]
+    assert summary["qingchuan"][1] == "完成"
+    # the province summary still ran on the packages there are
+    assert first.province is not None and first.province.status == OK
+
+
+def test_no_partial_package_left_behind(crash_runs):
+    _, after, _, _ = crash_runs
+    assert after["leftovers"] == []
+    assert after["minshan_dirs"] == []  # under output/2025
+
+
+def test_rerun_completes_only_what_is_missing(crash_runs):
+    _, _, second, _ = crash_runs
+    status = {r.client_id: r.status for r in second.runs}
+    assert status == {"qingchuan": SKIPPED, "linquan": OK, "minshan": OK}
+    assert second.exit_code == 0
+    for r in second.runs:
+        assert package_complete(r.package)
+        assert Path(r.notebook).name == "client_report.ipynb"
+
+
+# -- bad input and guarantees, with the stub notebook ----------------------------------------------------
+
+def _stub_batch(clients, output, **kw):
+    kw.setdefault("province_notebook", False)
+    kw.setdefault("progress", False)
+    kw.setdefault("timeout", 60)
+    return run_batch([str(c) for c in clients], round=2025, output=output, notebook=STUB, **kw)
+
+
+def test_missing_folder_and_unsafe_names_stay_inside_output(tmp_path):
+    good = _copy(tmp_path, "qingchuan")[0]
+    odd = tmp_path / "a;rm -rf ~ $(echo x)"
+    shutil.copytree(DEMO / "qingchuan", odd)
+    (tmp_path / "sub").mkdir()
+    dotted = tmp_path / "sub" / ".." / "..minshan.."
+    shutil.copytree(DEMO / "minshan", tmp_path / "..minshan..")
+    output = tmp_path / "out"
+    result = _stub_batch([good, odd, dotted, tmp_path / "does-not-exist"], output, jobs=2)
+    by = {r.client: r for r in result.runs}
+    missing = by[str(tmp_path / "does-not-exist")]
+    assert missing.status == FAILED and "不存在" in missing.reason
+    for r in result.runs:
+        if r is not missing:
+            assert r.status == OK, r.reason
+            assert Path(r.package).resolve().is_relative_to(output.resolve())
+            assert all(ch not in Path(r.package).name for ch in ";$() ~")
+    written = {p.resolve() for p in tmp_path.rglob("*") if p.is_file()}
+    outside = {p for p in written if not p.is_relative_to(output.resolve())
+               and not any(p.is_relative_to(d.resolve()) for d in (good, odd, tmp_path / "..minshan.."))}
+    assert outside == set()
+    assert result.exit_code == 1
+
+
+def test_two_clients_with_one_name_are_refused(tmp_path):
+    a = _copy(tmp_path, "qingchuan")[0]
+    shutil.copytree(DEMO / "qingchuan", tmp_path / "x" / "qingchuan")
+    result = _stub_batch([a, tmp_path / "x" / "qingchuan"], tmp_path / "out")
+    assert [r.status for r in result.runs] == [OK, FAILED]
+    assert "重复" in result.runs[1].reason
+
+
+def test_undeclared_parameter_is_an_error(tmp_path):
+    client = _copy(tmp_path, "qingchuan")[0]
+    with pytest.raises(BatchError, match="没有声明参数 clinet_dir"):
+        _stub_batch([client], tmp_path / "out", parameters={"clinet_dir": "x"})
+    assert not (tmp_path / "out" / "2025").exists()
+
+
+def test_second_batch_on_same_output_refuses(tmp_path):
+    from filelock import FileLock
+
+    client = _copy(tmp_path, "qingchuan")[0]
+    output = tmp_path / "out"
+    output.mkdir()
+    with FileLock(str(output / ".batch.lock")):
+        with pytest.raises(BatchError, match="正被另一个批处理使用"):
+            _stub_batch([client], output, wait=0.2)
+    assert not (output / "2025").exists()
+
+
+def test_resume_notices_changed_evidence_and_force(tmp_path):
+    clients = _copy(tmp_path, "qingchuan", "linquan")
+    output = tmp_path / "out"
+    assert [r.status for r in _stub_batch(clients, output, jobs=2).runs] == [OK, OK]
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, SKIPPED]
+    evidence = next((clients[1] / "evidence").iterdir())
+    evidence.write_bytes(evidence.read_bytes() + b"\n")
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, OK]
+    # an incomplete package is not skipped
+    pkg = Path(_stub_batch(clients, output).runs[0].package)
+    (pkg / "a.txt").unlink()
+    assert [r.status for r in _stub_batch(clients, output).runs] == [OK, SKIPPED]
+    assert [r.status for r in _stub_batch(clients, output, force=True, jobs=2).runs] == [OK, OK]
+
+
+def _variant(tmp_path: Path, name: str, edit) -> Path:
+    nb = nbformat.read(STUB, as_version=4)
+    edit(nb)
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_notebook_that_did_not_finish_is_a_failure(tmp_path):
+    """papermill #552: a notebook returned without error but not (fully) executed must not pass."""
+    client = _copy(tmp_path, "qingchuan")[0]
+    no_result = _variant(tmp_path, "no_result.ipynb", lambda nb: nb.cells.pop())  # drops record_result
+    result = run_batch([str(client)], output=tmp_path / "out", notebook=no_result, province_notebook=False,
+                       progress=False)
+    r = result.runs[0]
+    assert r.status == FAILED and r.ename == "NotebookNotFinished"
+    assert result.exit_code == 1
+
+
+def test_timeout_stops_the_client(tmp_path):
+    client = _copy(tmp_path, "qingchuan")[0]
+
+    def slow(nb):
+        nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(60)"))
+
+    result = run_batch([str(client)], output=tmp_path / "out", notebook=_variant(tmp_path, "slow.ipynb", slow),
+                       province_notebook=False, progress=False, timeout=3)
+    r = result.runs[0]
+    assert r.status == FAILED and r.reason.startswith("超时") and r.duration < 30
+
+
+def test_kernel_start_failure_is_retried_then_reported(tmp_path):
+    client = _copy(tmp_path, "qingchuan")[0]
+    result = _stub_batch([client], tmp_path / "out", kernel="no-such-kernel", retries=2)
+    r = result.runs[0]
+    assert r.status == FAILED and r.attempts == 2
+    assert r.reason.startswith("内核启动失败")
+
+
+def test_plain_python3_kernel_also_works(tmp_path):
+    client = _copy(tmp_path, "qingchuan")[0]
+    r = _stub_batch([client], tmp_path / "out", kernel="python3").runs[0]
+    assert r.status == OK, r.reason
