@@ -63,7 +63,7 @@ def _grid(t, widths):
 
 def _charts(doc):
     _p(doc, "{%p for c in charts %}")
-    _p(doc, "{{ c.image }}", align="center")
+    _p(doc, "{{ c.image }}", align="center").paragraph_format.keep_with_next = True
     _p(doc, "图{{ loop.index }}  {{ c.caption }}", align="center", size=10)
     _p(doc, "{%p endfor %}")
 
@@ -78,7 +78,7 @@ def build_memo() -> Path:
     _p(doc, "{%p if settings_sentence %}")
     _p(doc, "{{ settings_sentence }}")
     _p(doc, "{%p endif %}")
-    doc.add_paragraph("二、最需补足的三项差距", style="Heading 1")
+    doc.add_paragraph("二、最需补足的差距（按差距大小，至多三项）", style="Heading 1")
     _p(doc, "{%p if top_gaps %}")
     _loop_table(doc, ["序号", "差距", "现状与要求", "补足所需"],
                 ["{{ g.no }}", "{{ g.title }}", "{{ g.status }}", "{{ g.what_it_takes }}"],
