@@ -635,24 +635,16 @@ def run_batch(
     if jobs < 1:
         raise BatchError(f"--jobs 至少为 1（给的是 {jobs}）")
 
-    # Start the kernel server first: its imports overlap papermill's import below.
     from toolkit import kernels
 
+    if kernel == "fork" and not kernels.supported():
+        raise BatchError("这个系统不支持预加载内核（fork）；用 --kernel python3")
     server = None
     kernel_name = kernel
-    if kernel in ("auto", "fork"):
-        if kernels.supported():
-            server = kernels.ForkServer()
-            server.start()
-            kernel_name = kernels.KERNEL_NAME
-        elif kernel == "fork":
-            raise BatchError("这个系统不支持预加载内核（fork）；用 --kernel python3")
-        else:
-            kernel_name = "python3"
-
-    lock = info_file = None
+    lock, info_file = _lock(output, wait)  # before anything else: a refused batch costs nothing
     try:
-        lock, info_file = _lock(output, wait)
+        if kernel in ("auto", "fork"):
+            kernel_name = kernels.KERNEL_NAME if kernels.supported() else "python3"
         extra = dict(parameters or {})
         fixed = {"round": round_, "output": str(output)}
         if rulebook:
@@ -662,15 +654,10 @@ def run_batch(
         clash = sorted(set(extra) & (set(fixed) | {"client_dir"}))
         if clash:
             raise BatchError(f"参数 {', '.join(clash)} 由批处理自己设定，请用对应的命令行选项")
-        check_parameters(notebook, {"client_dir": "", **fixed, **extra})
-        if province_notebook:
-            check_parameters(Path(province_notebook), {"output": "", "round": round_})
-
         batch_dir = output / BATCH_DIR
         work_dir = batch_dir / "work"
         failed_dir = batch_dir / "failed"
         state = _load_state(output)
-        _sweep(output, round_)
 
         runs: dict[int, ClientRun] = {}
         tasks: dict[int, dict] = {}
@@ -707,11 +694,21 @@ def run_batch(
                 "work_dir": str(inside(work_dir, cid)), "failed_dir": str(failed_dir), "output": str(output),
             }
 
-        if server is not None and tasks and not server.wait_ready(60):
+        # The kernel server (only when there is something to run) imports the heavy libraries while
+        # this process imports papermill for the parameter check: the two overlap.
+        if kernel_name == kernels.KERNEL_NAME and tasks:
+            server = kernels.ForkServer().start()
+        check_parameters(notebook, {"client_dir": "", **fixed, **extra})
+        if province_notebook:
+            check_parameters(Path(province_notebook), {"output": "", "round": round_})
+        _sweep(output, round_)
+        if server is not None and not server.wait_ready(60):
             server.stop()
             server = None
+        if kernel_name == kernels.KERNEL_NAME and server is None:
+            kernel_name = "python3"  # no server: the ordinary kernel (the launcher would fall back anyway)
             for t in tasks.values():
-                t["kernel_name"] = "python3"
+                t["kernel_name"] = kernel_name
 
         _run_pool(tasks, runs, jobs, progress, stream)
         _sweep(output, round_)
@@ -736,8 +733,7 @@ def run_batch(
         province_run = None
         ordered = [runs[i] for i in sorted(runs)]
         if province_notebook and any(r.status in (OK, SKIPPED) for r in ordered):
-            province_run = _run_province(Path(province_notebook), output, round_, kernel_name if server else
-                                         ("python3" if kernel_name == kernels.KERNEL_NAME else kernel_name),
+            province_run = _run_province(Path(province_notebook), output, round_, kernel_name,
                                          timeout, start_timeout, retries, work_dir, failed_dir)
         result = BatchResult(runs=ordered, province=province_run, output=output,
                              manifest=batch_dir / "run-manifest.json", summary=batch_dir / "summary.xlsx")
@@ -748,10 +744,8 @@ def run_batch(
     finally:
         if server is not None:
             server.stop()
-        if lock is not None:
-            if info_file is not None:
-                info_file.unlink(missing_ok=True)
-            lock.release()
+        info_file.unlink(missing_ok=True)
+        lock.release()
 
 
 def _sweep(output: Path, round_: int) -> None:
@@ -903,8 +897,10 @@ def report(result: BatchResult, stream=None) -> None:
     stream = stream or sys.stdout
     p = lambda *a: print(*a, file=stream)  # noqa: E731
     p(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
-    for run in result.ok + result.skipped:
+    for run in result.ok:
         p(f"  ✓ {run.client_id}: {run.package}")
+    for run in result.skipped:
+        p(f"  = {run.client_id}（未变化，跳过；--force 重跑）: {run.package}")
     if result.province is not None and result.province.status == OK:
         tables = result.province.result.get("tables") or []
         p(f"省级汇总：{result.province.notebook}")

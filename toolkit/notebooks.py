@@ -53,14 +53,15 @@ def fault_point(client_dir: str | Path, step: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def record_result(**data: Any) -> Path | None:
+def record_result(**data: Any) -> None:
     """Write the notebook's result for the batch (no-op outside a batch)."""
     target = os.environ.get(RESULT_ENV)
     if not target:
         return None
     from toolkit.atomic import write_text
 
-    return write_text(target, json.dumps({"status": "ok", **data}, ensure_ascii=False, default=str, indent=1))
+    write_text(target, json.dumps({"status": "ok", **data}, ensure_ascii=False, default=str, indent=1))
+    return None
 
 
 # -- client_report ---------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def package_charts(package) -> dict[str, Path]:
     return {p.stem: p for p in sorted(path.rglob("*.png"))}
 
 
-def record_package(package) -> Path | None:
+def record_package(package) -> None:
     """The client notebook's result for the batch: package folder, client, rulebook used."""
     from toolkit.rulebook import load_rulebook
 
