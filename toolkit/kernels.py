@@ -118,13 +118,9 @@ class ForkServer:
             os.environ.pop("JUPYTER_PATH", None)
         else:
             os.environ["JUPYTER_PATH"] = self._old_jupyter_path
-        for p in (self.socket_path, self._tmp / "ready"):
-            p.unlink(missing_ok=True)
-        try:
-            if not any(self._tmp.iterdir()):
-                self._tmp.rmdir()
-        except OSError:
-            pass
+        import shutil
+
+        shutil.rmtree(self._tmp, ignore_errors=True)  # socket, ready flag and (by default) the kernel spec
 
     def __enter__(self) -> "ForkServer":
         return self.start()
