@@ -242,3 +242,24 @@ def test_plain_python3_kernel_also_works(tmp_path):
     client = _copy(tmp_path, "qingchuan")[0]
     r = _stub_batch([client], tmp_path / "out", kernel="python3").runs[0]
     assert r.status == OK, r.reason
+
+
+def test_each_notebook_runs_in_a_fresh_kernel_process(tmp_path):
+    """Forked from a preloaded server, yet fresh: its own process, an empty namespace, its own env."""
+    clients = _copy(tmp_path, "qingchuan", "linquan", "minshan")
+
+    def probe(nb):
+        nb.cells.insert(3, nbformat.v4.new_code_cell(
+            "import os, sys\nfrom pathlib import Path\n"
+            "assert 'leftover' not in globals(), 'namespace of an earlier notebook'\n"
+            "leftover = 1\n"
+            "assert 'pandas' in sys.modules  # preloaded by the server\n"
+            "assert os.environ.get('CLUSTERKIT_RESULT_FILE', '').endswith(Path(client_dir).name + '.result.json')\n"
+            "(Path(output) / ('pid-' + str(os.getpid()))).touch()"))
+
+    output = tmp_path / "out"
+    output.mkdir()
+    result = run_batch([str(c) for c in clients], output=output, notebook=_variant(tmp_path, "probe.ipynb", probe),
+                       province_notebook=False, progress=False, jobs=2)
+    assert [r.status for r in result.runs] == [OK, OK, OK], [r.reason for r in result.runs]
+    assert len(list(output.glob("pid-*"))) == 3
