@@ -311,6 +311,22 @@ def _unexecuted_cells(nb) -> list[int]:
     return bad
 
 
+def _kill_descendants() -> None:
+    """Kill every process this one started (pool workers, kernel server, kernels)."""
+    try:
+        import psutil
+
+        procs = psutil.Process().children(recursive=True)
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(procs, timeout=5)
+    except Exception:
+        pass
+
+
 def _kill_kernels() -> None:
     """Kill this worker's child processes (the kernel, or its launcher)."""
     try:
@@ -710,25 +726,17 @@ def run_batch(
             for t in tasks.values():
                 t["kernel_name"] = kernel_name
 
-        _run_pool(tasks, runs, jobs, progress, stream)
+        try:
+            _run_pool(tasks, runs, jobs, progress, stream)
+        except KeyboardInterrupt:
+            # Ctrl-C: stop now rather than finish the notebooks in flight; packages being written
+            # are temporary folders, removed here (and by the next run in any case).
+            _sweep(output, round_)
+            _save_state(output, state, runs)  # what finished before Ctrl-C is skipped next time
+            raise
         _sweep(output, round_)
 
-        # Remember successful runs (and forget failed ones, so they run again).
-        clients_state = dict(state.get("clients", {}))
-        for i, run in runs.items():
-            key = str(_client_task_base(run.client)[0])
-            if run.status == OK:
-                rb = run.result.get("rulebook") or {}
-                rb_files = rulebook_files(rb.get("path") or rb.get("id"))
-                clients_state[key] = {
-                    "fingerprint": run.fingerprint, "package": run.package, "notebook": run.notebook,
-                    "rulebook": {"id": rb.get("id"), "version": rb.get("version"),
-                                 "path": rb.get("path"), "sha256": _files_sha(rb_files) if rb_files else None},
-                    "finished": datetime.now().isoformat(timespec="seconds"),
-                }
-            elif run.status == FAILED:
-                clients_state.pop(key, None)
-        write_text(_state_path(output), json.dumps({"clients": clients_state}, ensure_ascii=False, indent=1))
+        _save_state(output, state, runs)
 
         province_run = None
         ordered = [runs[i] for i in sorted(runs)]
@@ -746,6 +754,25 @@ def run_batch(
             server.stop()
         info_file.unlink(missing_ok=True)
         lock.release()
+
+
+def _save_state(output: Path, state: dict, runs: dict[int, ClientRun]) -> None:
+    """Remember successful runs (and forget failed ones, so that they run again)."""
+    clients_state = dict(state.get("clients", {}))
+    for run in runs.values():
+        key = str(_client_task_base(run.client)[0])
+        if run.status == OK:
+            rb = run.result.get("rulebook") or {}
+            rb_files = rulebook_files(rb.get("path") or rb.get("id"))
+            clients_state[key] = {
+                "fingerprint": run.fingerprint, "package": run.package, "notebook": run.notebook,
+                "rulebook": {"id": rb.get("id"), "version": rb.get("version"),
+                             "path": rb.get("path"), "sha256": _files_sha(rb_files) if rb_files else None},
+                "finished": datetime.now().isoformat(timespec="seconds"),
+            }
+        elif run.status == FAILED:
+            clients_state.pop(key, None)
+    write_text(_state_path(output), json.dumps({"clients": clients_state}, ensure_ascii=False, indent=1))
 
 
 def _sweep(output: Path, round_: int) -> None:
@@ -802,8 +829,11 @@ def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, pro
                     bar.update(1)
                     if run.status == FAILED:
                         bar.write(f"✗ {run.client_id}: {run.reason}", file=stream)
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+            except KeyboardInterrupt:
+                _kill_descendants()  # before shutdown, which would wait for the notebooks in flight
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
     finally:
         if bar is not None:
             bar.close()

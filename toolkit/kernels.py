@@ -217,6 +217,9 @@ def _run_kernel(conn: socket.socket, fds: list[int], request: dict, close: list)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for obj in close:
             obj.close()
+        # Its own session, as jupyter_client gives an ordinary kernel: a Ctrl-C in the terminal that
+        # started the batch goes to the batch, not into every running notebook.
+        os.setsid()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
@@ -365,7 +368,10 @@ def _serve_one(conn: socket.socket, children: dict[int, socket.socket], close: l
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) >= 2 and argv[0] == "serve":
-        serve(argv[1], int(argv[2]) if len(argv) > 2 else None)
+        try:
+            serve(argv[1], int(argv[2]) if len(argv) > 2 else None)
+        except KeyboardInterrupt:  # Ctrl-C in the batch's terminal: the batch stops us too
+            return 130
         return 0
     print("usage: python -m toolkit.kernels serve SOCKET [PARENT_PID]", file=sys.stderr)
     return 2
