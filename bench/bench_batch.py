@@ -90,7 +90,10 @@ def timed(cmd: list[str], **kw) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", "-k", type=int, default=3, help="copies of the 4 demo clients (default 3)")
-    ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2, help="batch --jobs (default: cores)")
+    # One more job than cores: part of every kernel start is idle waiting (jupyter_client's
+    # readiness handshake), which the extra job fills.
+    ap.add_argument("--jobs", "-j", type=int, default=(os.cpu_count() or 2) + 1,
+                    help="batch --jobs (default: cores + 1)")
     ap.add_argument("--in-process", nargs="+", help=argparse.SUPPRESS)
     ap.add_argument("--output", help=argparse.SUPPRESS)
     args = ap.parse_args()
