@@ -73,14 +73,12 @@ def intake_summary(client) -> "Any":
     from toolkit.schema import load_schema
 
     labels = {}
-    try:
-        schema = load_schema()
-        for f in schema.get("basic", {}).get("fields", []) if isinstance(schema.get("basic"), dict) else []:
-            if isinstance(f, dict) and "id" in f:
-                labels[f["id"]] = f.get("label", f["id"])
-    except Exception:
-        pass
-    rows = [{"项目": labels.get(k, k), "值": v.value, "来源": str(v.source) if v.source else ""}
+    basic = (load_schema().get("sheets") or {}).get("basic") or {}
+    for f in basic.get("fields", []):
+        if isinstance(f, dict) and "id" in f:
+            labels[f["id"]] = f.get("label", f["id"])
+    rows = [{"项目": labels.get(k, k), "值": "" if v.value is None else v.value,
+             "来源": str(v.source) if v.source else ""}
             for k, v in client.basic.items() if v is not None]
     rows += [
         {"项目": "指标年度", "值": "、".join(str(y) for y in client.years), "来源": ""},
@@ -128,7 +126,10 @@ def what_it_takes(assessment) -> "Any":
     """Only the criteria not yet met, with the smallest change that would pass."""
     import pandas as pd
 
-    rows = [{"条款": r.id, "指标": r.title, "结论": r.verdict, "差距": r.margin, "单位": r.unit,
+    from toolkit.formatting import number
+
+    rows = [{"条款": r.id, "指标": r.title, "结论": r.verdict,
+             "差距": "" if r.margin is None else number(r.margin, 2), "单位": r.unit,
              "补足所需": r.what_it_takes or "；".join(r.missing), "阈值状态": "" if r.verified else "阈值待核实"}
             for r in assessment.results if not r.passed]
     return pd.DataFrame(rows, columns=["条款", "指标", "结论", "差距", "单位", "补足所需", "阈值状态"])
