@@ -22,9 +22,9 @@ from typing import Any
 from toolkit import formatting as fmt
 from toolkit.errors import TemplateError
 from toolkit.model import TIERS, Client
-from toolkit.narrative import DIMENSION_NAMES, OPERATOR_WORDS, Narrative, with_unit
+from toolkit.narrative import OPERATOR_WORDS, Narrative, with_unit
 from toolkit.paths import templates_dir
-from toolkit.verdicts import PASS, UNVERIFIED_NOTE, Assessment
+from toolkit.verdicts import DIMENSION_NAMES, PASS, UNVERIFIED_NOTE, Assessment
 
 S = ""  # a text value in a spec
 

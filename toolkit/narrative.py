@@ -28,21 +28,10 @@ from toolkit import formatting as fmt
 from toolkit.errors import TemplateError
 from toolkit.model import NEW, REVIEW, TIERS, Client
 from toolkit.paths import templates_dir
-from toolkit.verdicts import FAIL, MISSING_DATA, NEEDS_EVIDENCE, PASS, UNVERIFIED_NOTE, VETO, Assessment
+from toolkit.verdicts import (
+    DIMENSION_NAMES, FAIL, MISSING_DATA, NEEDS_EVIDENCE, PASS, UNVERIFIED_NOTE, VETO, Assessment,
+)
 
-# The dimensions of 《中小企业特色产业集群认定标准（2022年版）》, used when the rulebook names none.
-DIMENSION_NAMES: dict[int, str] = {
-    1: "具有较强核心竞争力",
-    2: "优质中小企业梯度培育成效显著",
-    3: "产业链供应链协作高效",
-    4: "具有较强协同创新能力",
-    5: "数字化转型效果明显",
-    6: "具有较高绿色化发展水平",
-    7: "积极参与产业开放合作",
-    8: "具有较强治理和服务能力",
-    0: "负面清单",
-    9: "规划目标完成情况",
-}
 
 # Section key → (template file, title, dimension whose results the template sees as ``d``).
 SECTIONS: list[tuple[str, str, str, int | None]] = [

@@ -42,6 +42,7 @@ import yaml
 from toolkit import paths
 from toolkit.errors import RulebookError
 from toolkit.measures import FACTS, MEASURES, OPERATORS
+from toolkit.verdicts import DIMENSION_NAMES
 
 try:  # the C loader is ~10× faster; fall back to the pure-Python one
     _Loader = yaml.CSafeLoader
@@ -55,11 +56,6 @@ PLAN_MEASURES = ("plan_achievement",)
 SETTINGS_ALLOWED = {
     "growth_method": ("cagr", "mean_yoy"),
     "share_year": ("latest",),
-}
-DEFAULT_DIMENSION_NAMES = {
-    0: "负面清单", 1: "具有较强核心竞争力", 2: "优质中小企业梯度培育成效显著", 3: "产业链供应链协作高效",
-    4: "具有较强协同创新能力", 5: "数字化转型效果明显", 6: "具有较高绿色化发展水平",
-    7: "积极参与产业开放合作", 8: "具有较强治理和服务能力", 9: "规划目标完成情况",
 }
 
 
@@ -399,7 +395,7 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[st
     for key, value in settings.items():
         if key in SETTINGS_ALLOWED and value not in SETTINGS_ALLOWED[key]:
             raise RulebookError(path.name, f"settings › {key}", f"取值应为 {' / '.join(SETTINGS_ALLOWED[key])}，实际为“{value}”")
-    dims = {**DEFAULT_DIMENSION_NAMES, **{int(k): str(v) for k, v in (data.get("dimensions") or {}).items()}}
+    dims = {**DIMENSION_NAMES, **{int(k): str(v) for k, v in (data.get("dimensions") or {}).items()}}
     readiness = dict(data.get("readiness") or {})
     weights = {}
     for k, v in (readiness.get("weights") or {}).items():

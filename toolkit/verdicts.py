@@ -27,6 +27,14 @@ OVERALL = (ELIGIBLE, NOT_ELIGIBLE, INCOMPLETE)
 
 UNVERIFIED_NOTE = "阈值待核实"
 
+# The dimensions of 《中小企业特色产业集群认定标准（2022年版）》, with 0 for the negative list and 9 for
+# the review's plan targets. A rulebook may rename them (its ``dimensions:``); these are the defaults.
+DIMENSION_NAMES: dict[int, str] = {
+    0: "负面清单", 1: "具有较强核心竞争力", 2: "优质中小企业梯度培育成效显著", 3: "产业链供应链协作高效",
+    4: "具有较强协同创新能力", 5: "数字化转型效果明显", 6: "具有较高绿色化发展水平",
+    7: "积极参与产业开放合作", 8: "具有较强治理和服务能力", 9: "规划目标完成情况",
+}
+
 
 @dataclass
 class InputRef:
