@@ -199,6 +199,21 @@ def test_resume_notices_changed_evidence_and_force(tmp_path):
     assert [r.status for r in _stub_batch(clients, output, force=True, jobs=2).runs] == [OK, OK]
 
 
+def test_a_restyled_template_makes_the_next_run_redo_the_package(tmp_path, monkeypatch):
+    import toolkit.batch as batch
+
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(batch.templates_dir()), templates)
+    monkeypatch.setattr(batch, "templates_dir", lambda: templates)
+    clients = _copy(tmp_path, "qingchuan")
+    output = tmp_path / "out"
+    assert [r.status for r in _stub_batch(clients, output).runs] == [OK]
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED]
+    memo = templates / "memo.docx"
+    memo.write_bytes(memo.read_bytes() + b"\0")  # a consultancy's restyled memo
+    assert [r.status for r in _stub_batch(clients, output).runs] == [OK]
+
+
 def _variant(tmp_path: Path, name: str, edit) -> Path:
     nb = nbformat.read(STUB, as_version=4)
     edit(nb)

@@ -24,8 +24,8 @@ What it guarantees:
 - **Records.** ``<output>/batch/run-manifest.json`` and ``<output>/batch/summary.xlsx``: client,
   status, duration, failing cell, error name and message.
 - **Resume.** A client is skipped when its inputs (sha256 of intake.xlsx and of every file under
-  evidence/), the rulebook (id, version, file hash), the round, the notebook and the toolkit version
-  are unchanged since its last successful run and its package is complete. ``force=True`` re-runs.
+  evidence/), the rulebook (id, version, file hash), the round, the notebook, the templates and the
+  toolkit version are unchanged since its last successful run and its package is complete. ``force=True`` re-runs.
 - **One batch per output folder.** A lock (``<output>/.batch.lock``); a second batch waits up to
   ``wait`` seconds, then refuses with a message naming the running one.
 - **Safe parameters.** Parameters are checked against the notebook's declared ones
@@ -60,7 +60,7 @@ from toolkit import __version__
 from toolkit.atomic import atomic_path, remove_leftovers, write_text
 from toolkit.errors import BatchError
 from toolkit.naming import inside, safe_name
-from toolkit.paths import criteria_dir, notebooks_dir, rounds_dir
+from toolkit.paths import criteria_dir, data_dir, notebooks_dir, rounds_dir, templates_dir
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
 PROVINCE_NOTEBOOK = "province_summary.ipynb"
@@ -184,6 +184,17 @@ def round_file(round_: int) -> Path | None:
     return None
 
 
+def templates_sha256() -> str:
+    """One hash over what shapes a package besides the client's inputs and the rulebook: the Word and
+    text templates (a consultancy restyles them), the intake schema and the work-plan data."""
+    files = sorted(p for p in templates_dir().rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    files += [p for p in (data_dir() / "schema" / "intake.yaml", data_dir() / "workplan.yaml") if p.is_file()]
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.name.encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+    return h.hexdigest()
+
+
 def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Path,
                 parameters: dict, western_relaxation: bool) -> dict:
     rf = round_file(round_)
@@ -194,6 +205,7 @@ def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Pa
         "rulebook_requested": rulebook,
         "western_relaxation": bool(western_relaxation),
         "notebook_sha256": sha256_file(notebook),
+        "templates_sha256": templates_sha256(),
         "parameters": {k: str(v) for k, v in sorted(parameters.items())},
         "toolkit_version": __version__,
     }
