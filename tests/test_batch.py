@@ -278,3 +278,25 @@ def test_each_notebook_runs_in_a_fresh_kernel_process(tmp_path):
                        province_notebook=False, progress=False, jobs=2)
     assert [r.status for r in result.runs] == [OK, OK, OK], [r.reason for r in result.runs]
     assert len(list(output.glob("pid-*"))) == 3
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["--round", "abc"], "“abc”不是年度"),
+    (["--round", "2030"], "未找到申报年度“2030”"),
+    (["--rulebook", "nosuch"], "未找到规则库“nosuch”"),
+    (["--jobs", "0"], "--jobs 至少为 1"),
+    (["--jobs", "-1"], "--jobs 至少为 1"),
+    (["--timeout", "0"], "--timeout 应为大于 0 的秒数"),
+    (["--timeout", "-5"], "--timeout 应为大于 0 的秒数"),
+])
+def test_bad_shared_arguments_stop_the_batch_before_anything_is_written(tmp_path, capsys, argv, text):
+    # A misspelt round or rulebook is one clear error up front, not the same failure in every
+    # client's notebook; nothing is written to the output folder, no kernel is started.
+    from toolkit.cli import main
+
+    client = _copy(tmp_path, "qingchuan")[0]
+    out = tmp_path / "out"
+    assert main(["batch", str(client), "--output", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and text in err and "Traceback" not in err
+    assert not out.exists()

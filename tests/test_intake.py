@@ -331,6 +331,22 @@ def test_missing_file_and_folder(tmp_path):
         read_client(tmp_path / "nope")
 
 
+def test_a_client_folder_that_does_not_exist_is_named_with_the_command_to_create_it(tmp_path):
+    missing = tmp_path / "某某县"
+    p = _only_fatal(check_workbook(missing))
+    assert "找不到客户文件夹" in p.message and str(missing) in p.message
+    # the fix names the folder itself, not its parent
+    assert f"new-client {missing} " in p.fix
+
+
+def test_read_client_error_summarises_the_rest_in_chinese(client_copy):
+    edit(client_copy, {("年度指标", "D2"): "很多", ("年度指标", "E2"): "约60亿", ("基本信息", "B4"): None})
+    with pytest.raises(IntakeError) as exc:
+        read_client(client_copy)
+    text = str(exc.value)
+    assert "more" not in text and "另有 2 个错误" in text and "clusterkit check" in text
+
+
 def test_corrupt_file(tmp_path):
     (tmp_path / "intake.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
     assert "损坏" in _only_fatal(check_workbook(tmp_path)).message

@@ -149,6 +149,13 @@ def test_unknown_round_is_a_toolkit_error(tmp_path, brief_calls):
         package.build_package(QINGCHUAN, round=1999, output=tmp_path)
 
 
+@pytest.mark.parametrize("bad", ["abc", "20.5"])
+def test_a_round_that_is_not_a_year_is_a_clear_error_and_writes_nothing(tmp_path, brief_calls, capsys, bad):
+    assert main(["package", str(QINGCHUAN), "--round", bad, "--output", str(tmp_path)]) == 2
+    assert f"“{bad}”不是年度" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def test_package_with_the_real_briefing_step(tmp_path):
     pytest.importorskip("toolkit.briefing")
     res = package.build_package(QINGCHUAN, round=2025, output=tmp_path, today="2025-05-01")

@@ -104,3 +104,17 @@ def test_configured_relaxation_changes_threshold_and_is_flagged(tmp_path):
 def test_unknown_round():
     with pytest.raises(RoundError, match="2019"):
         load_round(2019)
+
+
+@pytest.mark.parametrize("text", ["abc", "20.5", "-1", "2025年度x"])
+def test_a_round_that_is_not_a_year_is_named_with_the_fix(text):
+    with pytest.raises(RoundError) as exc:
+        load_round(text)
+    assert f"“{text}”不是年度" in str(exc.value) and "--round 2025" in str(exc.value)
+
+
+def test_a_round_file_that_is_not_text_is_a_round_error(tmp_path):
+    p = tmp_path / "2027.yaml"
+    p.write_bytes(b"\xfa\xfb\xfc\x00\xff binary")
+    with pytest.raises(RoundError, match="2027.yaml.*UTF-8"):
+        load_round(p)

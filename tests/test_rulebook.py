@@ -212,3 +212,23 @@ def test_misspelt_keys_are_refused_not_ignored(tmp_path):
     p = write(tmp_path, "typo4.yaml", "id: typo4\nextends: national-2022\nsettings: {growth_method: average}\n")
     with pytest.raises(RulebookError, match="settings › growth_method"):
         load_rulebook(p)
+
+
+def test_rulebook_file_that_is_not_text_or_not_found_names_file(tmp_path):
+    # A Word file or random bytes passed as --rulebook: a named error, not a UnicodeDecodeError.
+    p = tmp_path / "guangxi.yaml"
+    p.write_bytes(b"\xfa\xfb\x00PK\x03\x04 not yaml at all \xff")
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(p)
+    assert exc.value.file == "guangxi.yaml" and exc.value.key == "file" and "UTF-8" in str(exc.value)
+    # a folder given where the file is expected
+    with pytest.raises(RulebookError, match="是文件夹"):
+        load_rulebook(f"{tmp_path}/")
+
+
+def test_missing_base_is_named_in_the_file_that_extends_it(tmp_path):
+    p = write(tmp_path, "mine.yaml", "id: mine\nextends: nosuch-base\n")
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(p)
+    assert exc.value.file == "mine.yaml" and exc.value.key == "extends"
+    assert "nosuch-base" in str(exc.value) and "national-2022" in str(exc.value)

@@ -649,8 +649,21 @@ def run_batch(
     ``kernel``: ``"auto"`` (the preloading fork server where available), ``"fork"``, or a kernel name.
     """
     stream = stream or sys.stderr
-    round_ = int(round)
+    from toolkit.rounds import load_round
+    from toolkit.rulebook import load_rulebook
+
+    # Arguments every client shares are checked once, before anything is written: a misspelt round or
+    # rulebook is one clear error, not the same failure in every client's notebook.
+    round_ = load_round(round).year
+    if rulebook:
+        load_rulebook(rulebook)
+    if jobs < 1:
+        raise BatchError(f"--jobs 至少为 1（给的是 {jobs}）")
+    if not timeout > 0:
+        raise BatchError(f"--timeout 应为大于 0 的秒数（给的是 {timeout:g}），如 --timeout 600")
     output = Path(output).resolve()
+    if output.exists() and not output.is_dir():
+        raise BatchError(f"--output {output} 是文件，不是文件夹；请给出输出文件夹")
     output.mkdir(parents=True, exist_ok=True)
     notebook = Path(notebook) if notebook else notebooks_dir() / CLIENT_NOTEBOOK
     if province_notebook is None:
@@ -660,8 +673,6 @@ def run_batch(
     clients = [str(c) for c in clients]
     if not clients:
         raise BatchError("没有给出客户文件夹，例如：clusterkit batch data/examples/clients/*/")
-    if jobs < 1:
-        raise BatchError(f"--jobs 至少为 1（给的是 {jobs}）")
 
     from toolkit import kernels
 
@@ -962,7 +973,7 @@ def cmd_batch(args) -> int:
     for name, value in getattr(args, "param", None) or []:
         params[name] = _parse_value(value)
     result = run_batch(
-        args.clients, round=int(args.round), rulebook=args.rulebook, output=args.output, jobs=args.jobs,
+        args.clients, round=args.round, rulebook=args.rulebook, output=args.output, jobs=args.jobs,
         timeout=args.timeout, force=args.force, western_relaxation=getattr(args, "western_relaxation", False),
         parameters=params, kernel=getattr(args, "kernel", "auto") or "auto", wait=getattr(args, "wait", 0) or 0,
     )

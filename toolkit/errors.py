@@ -63,8 +63,9 @@ class IntakeError(ToolkitError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         errors = [p for p in self.problems if p.severity == "error"] or self.problems
-        head = str(errors[0]) if errors else "workbook has problems"
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        head = str(errors[0]) if errors else "工作簿有问题"
+        more = (f"（另有 {len(errors) - 1} 个错误：运行 clusterkit check 逐条列出并生成标注副本）"
+                if len(errors) > 1 else "")
         super().__init__(head + more)
 
 

@@ -134,6 +134,11 @@ class _Reader:
     # -- opening ----------------------------------------------------------------------------
     def open(self) -> bool:
         new_client = "用 `clusterkit new-client` 生成新的工作簿，把数据复制进去"
+        if not self.path.exists() and not self.path.suffix:
+            # a client folder that does not exist (a workbook path would have a suffix)
+            self.fatal(f"找不到客户文件夹 {self.path}",
+                       f"确认路径拼写；新客户请先运行 clusterkit new-client {self.path} --name …")
+            return False
         if not self.path.exists():
             where = f"{self.folder} 中没有 {self.file}" if self.folder.is_dir() else f"找不到 {self.path}"
             others = sorted(p.name for p in self.folder.glob("*.xls*") if not p.name.startswith(("~$", ".")))

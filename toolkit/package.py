@@ -79,7 +79,7 @@ def _resolve_round(round):
         return None
     if hasattr(round, "year"):
         return round
-    return load_round(int(str(round).strip()))
+    return load_round(round)  # names a year that is not one, or not in data/rounds/
 
 
 def _today(today) -> dt.date | None:

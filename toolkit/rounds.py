@@ -16,6 +16,7 @@ says so, including when it changes no threshold.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,10 +149,13 @@ def load_round(year: "int | str | Round") -> Round:
     if isinstance(year, Round):
         return year
     text = str(year).strip()
+    have = "、".join(str(y) for y in available_rounds())
+    if not text.endswith((".yaml", ".yml")) and not re.fullmatch(r"\d{4}", text):
+        raise RoundError(f"--round “{text}”不是年度：请写四位年份，如 --round 2025；可用：{have}")
     path = Path(text) if text.endswith((".yaml", ".yml")) else paths.rounds_dir() / f"{text}.yaml"
     if not path.is_file():
-        have = "、".join(str(y) for y in available_rounds())
-        raise RoundError(f"未找到申报年度“{text}”（{path}）；可用：{have}")
+        raise RoundError(f"未找到申报年度“{text}”（{path}）；可用：{have}。"
+                         f"新的年度请照 data/rounds/ 中已有文件的格式添加")
     key = (str(path), path.stat().st_mtime)
     if key in _CACHE:
         return _copy(_CACHE[key])
@@ -159,6 +163,9 @@ def load_round(year: "int | str | Round") -> Round:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise RoundError(f"{path.name}: YAML 格式错误：{exc}") from exc
+    except (UnicodeDecodeError, OSError) as exc:
+        raise RoundError(f"{path.name}: 无法作为 UTF-8 的 YAML 文本读取（{type(exc).__name__}）；"
+                         f"请照 data/rounds/ 中已有文件的格式写，另存为 UTF-8") from None
     if not isinstance(data, dict) or "year" not in data:
         raise RoundError(f"{path.name} › year: 缺少年度")
     f = path.name

@@ -139,6 +139,8 @@ def _locate(name_or_path: str | Path, near: Path | None = None) -> Path:
     if p.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
         if p.is_file():
             return p.resolve()
+        if p.is_dir():
+            raise RulebookError(text, "file", "是文件夹，不是规则文件；请给出其中的 YAML 文件，如 …/guangxi.yaml")
         raise RulebookError(text, "file", "规则文件不存在，请检查路径")
     for folder in ([near] if near else []) + [paths.criteria_dir()]:
         for ext in (".yaml", ".yml"):
@@ -175,6 +177,11 @@ def _read(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "yaml"
         raise RulebookError(path.name, where, f"YAML 格式错误：{exc}") from exc
+    except UnicodeDecodeError:
+        raise RulebookError(path.name, "file", "不是 UTF-8 编码的 YAML 文本（可能是 Word/Excel 文件或已损坏）；"
+                                               "请用文本编辑器按 data/criteria/README.md 的格式写，另存为 UTF-8") from None
+    except OSError as exc:
+        raise RulebookError(path.name, "file", f"无法读取（{exc.strerror or exc}）；检查路径和文件权限") from None
     if not isinstance(data, dict):
         raise RulebookError(path.name, "(top)", "规则文件应为键值映射（id, criteria …）")
     _RAW_CACHE[key] = (mtime, data)
@@ -217,8 +224,12 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
             raise RulebookError(fname, f"criteria[{sorted(dup)[0]}]", "标准 id 重复")
         return data, [str(data["id"])], origins
 
-    base_path = _locate(str(base_name), near=path.parent) if not str(base_name).endswith((".yaml", ".yml")) \
-        else _locate(path.parent / str(base_name))
+    try:
+        base_path = _locate(str(base_name), near=path.parent) if not str(base_name).endswith((".yaml", ".yml")) \
+            else _locate(path.parent / str(base_name))
+    except RulebookError as exc:
+        raise RulebookError(fname, "extends", f"继承的规则库“{base_name}”找不到；"
+                                              f"写规则库 id（{', '.join(available_rulebooks())}）或相对本文件的 YAML 路径") from None
     base, chain, origins = _resolve(base_path, seen + (path,))
     if "criteria" in data:
         raise RulebookError(fname, "criteria", "继承的规则库只写差异：用 overrides / add / remove，不要整段复制 criteria")
