@@ -255,3 +255,17 @@ def test_clusterkit_brief_writes_beside_the_package(tmp_path, capsys):
     memo_text = _docx_text(memos[0])
     assert "西部地区放宽" in memo_text and date_cn(dt.date(2025, 7, 15)) in memo_text
     assert "暂不符合申报条件" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", ["2025-13-45", "2025-02-30", "abc", "5/10"])
+def test_a_mistyped_today_is_named_before_anything_is_written(tmp_path, capsys, bad):
+    folder = demo_clients()["demo_qingchuan"].folder
+    assert main(["brief", str(folder), "--output", str(tmp_path), "--today", bad]) == 2
+    err = capsys.readouterr().err
+    assert f"--today “{bad}”不是有效日期" in err and "YYYY-MM-DD" in err
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("text", ["2025-05-10", "2025/5/10", "2025.05.10", "2025年5月10日", "20250510"])
+def test_today_accepts_the_ways_people_write_a_date(text):
+    assert briefing._today(text) == dt.date(2025, 5, 10)

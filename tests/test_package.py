@@ -156,6 +156,12 @@ def test_a_round_that_is_not_a_year_is_a_clear_error_and_writes_nothing(tmp_path
     assert not any(tmp_path.iterdir())
 
 
+def test_a_mistyped_today_is_a_toolkit_error_and_writes_nothing(tmp_path, brief_calls):
+    with pytest.raises(ToolkitError, match="“2025-13-45”不是有效日期"):
+        package.build_package(QINGCHUAN, round=2025, output=tmp_path, today="2025-13-45")
+    assert not any(tmp_path.iterdir())
+
+
 def test_package_with_the_real_briefing_step(tmp_path):
     pytest.importorskip("toolkit.briefing")
     res = package.build_package(QINGCHUAN, round=2025, output=tmp_path, today="2025-05-01")

@@ -31,7 +31,7 @@ import yaml
 
 from toolkit import paths
 from toolkit.errors import ToolkitError
-from toolkit.formatting import date_cn, number, percent, with_unit
+from toolkit.formatting import date_cn, number, parse_date, percent, with_unit
 from toolkit.model import PLAN_CITIES, XPCC
 from toolkit.naming import safe_name
 from toolkit.verdicts import (
@@ -117,7 +117,7 @@ def _today(today) -> dt.date:
         return today.date()
     if isinstance(today, dt.date):
         return today
-    return dt.date.fromisoformat(str(today))
+    return parse_date(today, "--today")
 
 
 # --- the diagnosis ----------------------------------------------------------------------------------
@@ -646,13 +646,14 @@ def cmd_brief(args) -> int:
     from toolkit.intake import read_client
     from toolkit.rounds import load_round
 
+    today = _today(args.today)  # a mistyped --today stops here, before anything is read or written
     client = read_client(args.dir)
     rnd = load_round(args.round) if args.round else None
     assessment = assess(client, args.rulebook, rnd, western_relaxation=bool(getattr(args, "western_relaxation", False)))
     out_dir = brief_dir(args.output, getattr(rnd, "year", None) or "no-round", client)
-    files = write_brief(client, assessment, rnd, out_dir, today=args.today)
+    files = write_brief(client, assessment, rnd, out_dir, today=today)
     print(verdict_sentence(assessment))
-    print(deadline_sentence(deadline_for(client, rnd, _today(args.today))))
+    print(deadline_sentence(deadline_for(client, rnd, today)))
     for name, path in files.items():
         print(f"  {name}: {path}")
     return 0

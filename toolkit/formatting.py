@@ -74,3 +74,23 @@ def with_unit(x, unit: str, digits: int = 1) -> str:
 def date_cn(d) -> str:
     """A date as 2025年7月15日."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def parse_date(value, what: str = "--today"):
+    """A date a person typed: 2025-05-10, 2025/5/10, 2025.5.10, 2025年5月10日 or 20250510 → ``date``.
+    ``None`` stays ``None``; anything else raises a ``ToolkitError`` naming ``what`` and the form to use."""
+    import datetime as dt
+    import re
+
+    from toolkit.errors import ToolkitError
+
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    try:
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        pass
+    raise ToolkitError(f"{what} “{text}”不是有效日期：请写成 YYYY-MM-DD，如 {what} 2025-05-10")

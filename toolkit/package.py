@@ -83,9 +83,9 @@ def _resolve_round(round):
 
 
 def _today(today) -> dt.date | None:
-    if today is None or isinstance(today, dt.date):
-        return today
-    return dt.date.fromisoformat(str(today))
+    from toolkit.formatting import parse_date
+
+    return parse_date(today, "today")
 
 
 def _latest(client: Client, key: str) -> float | None:
