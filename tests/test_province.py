@@ -157,3 +157,24 @@ def test_cmd_province(packages, capsys):
 def test_cmd_province_without_packages(tmp_path, capsys):
     assert main(["province", str(tmp_path), "--round", "2025"]) == 1
     assert "clusterkit package" in capsys.readouterr().err
+
+
+def test_a_truncated_assessment_leaves_the_client_out_says_so_and_exits_nonzero(packages, capsys):
+    a = packages / "2025" / "浙江省" / "qingchuan" / "assessment.json"
+    a.write_text(a.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    assert main(["province", str(packages), "--round", "2025"]) == 1
+    captured = capsys.readouterr()
+    assert "附件2_推荐汇总表.docx" in captured.out  # the other clients' tables are written
+    assert "assessment.json" in captured.err and "文件不完整或已损坏" in captured.err
+    assert "clusterkit package" in captured.err and "cannot" not in captured.err
+
+
+def test_cmd_province_on_a_missing_folder_or_a_file(tmp_path, capsys):
+    assert main(["province", str(tmp_path / "nope"), "--round", "2025"]) == 2
+    assert "找不到输出文件夹" in capsys.readouterr().err
+    f = tmp_path / "a.txt"
+    f.write_text("x", encoding="utf-8")
+    assert main(["province", str(f), "--round", "2025"]) == 2
+    assert "是文件，不是输出文件夹" in capsys.readouterr().err
+    assert main(["province", str(tmp_path), "--round", "abc"]) == 2
+    assert "不是年度" in capsys.readouterr().err

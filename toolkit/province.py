@@ -79,7 +79,8 @@ def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ToolkitError(f"{path}: cannot be read as JSON ({exc}); re-run `clusterkit package` for this client.") from exc
+        raise ToolkitError(f"{path}: 文件不完整或已损坏，无法读取（{type(exc).__name__}）；这个客户未列入汇总表，"
+                           f"请为它重新运行 clusterkit package（或 clusterkit batch --force）") from exc
 
 
 def collect(output_root: Path | str, round) -> tuple[dict[str, list[Candidate]], list[str]]:
@@ -89,7 +90,7 @@ def collect(output_root: Path | str, round) -> tuple[dict[str, list[Candidate]],
     groups: dict[str, list[Candidate]] = {}
     problems: list[str] = []
     if not base.is_dir():
-        return groups, [f"{base}: no packages for round {year} (run `clusterkit package` or `clusterkit batch` first)"]
+        return groups, [f"{base}: 没有 {year} 年度的申报材料包（请先运行 clusterkit package 或 clusterkit batch）"]
     for rec_dir in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for pkg in sorted(p for p in rec_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             m_path, a_path = pkg / "manifest.json", pkg / "assessment.json"
@@ -323,10 +324,27 @@ def write_province_tables(output_root: Path | str, round, *, today: dt.date | No
 
 
 def cmd_province(args) -> int:
-    files = write_province_tables(args.output, args.round)
+    root = Path(args.output)
+    if not root.exists():
+        raise ToolkitError(f"找不到输出文件夹 {root}：给出 clusterkit package / batch 写入的文件夹（--output，默认 output）")
+    if not root.is_dir():
+        raise ToolkitError(f"{root} 是文件，不是输出文件夹：给出 clusterkit package / batch 写入的文件夹（--output，默认 output）")
+    files = write_province_tables(root, args.round)
     if not files:
-        print(f"未找到 {args.round} 年度的申报材料包：请先运行 clusterkit package 或 clusterkit batch。", file=sys.stderr)
+        print(f"未找到 {args.round} 年度可用的申报材料包：请先运行 clusterkit package 或 clusterkit batch。", file=sys.stderr)
         return 1
     for p in files:
         print(p)
+    # a damaged package was left out of the tables (named above): the tables are not the whole round
+    damaged = collect(root, _resolve_round_year(args.round))[1]
+    if damaged:
+        print(f"注意：{len(damaged)} 个材料包无法读取，未列入汇总表（见上方警告）；修复后重新运行 clusterkit province。",
+              file=sys.stderr)
+        return 1
     return 0
+
+
+def _resolve_round_year(round) -> int:
+    from toolkit.package import _resolve_round
+
+    return _resolve_round(round).year
