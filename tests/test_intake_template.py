@@ -169,3 +169,32 @@ def test_number_cells_accept_only_numbers(blank):
     assert _numeric(wb["基本信息"], "B9")  # area
     assert _numeric(wb["发展规划"], "D3")[0].formula1 == "2000"  # base year
     assert not _numeric(wb["企业名单"], "A3")
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["--years", "1800", "1801", "1802"], "不是有效年份"),
+    (["--years", "2097", "2098", "2099"], "还没有统计数据"),
+    (["--years", "2022", "2024", "2026"], "三个连续年份"),
+    (["--name", ""], "--name 不能为空"),
+    (["--name", "   "], "--name 不能为空"),
+])
+def test_new_client_refuses_years_or_names_check_would_reject(tmp_path, capsys, argv, text):
+    # 1800 used to be written, then refused by `clusterkit check` as "表头不是年份"; an empty name
+    # gave a workbook without a cluster name.
+    folder = tmp_path / "某某县"
+    args = ["new-client", str(folder), "--name", "某某县智能家电产业集群", *argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and text in err
+    assert not (folder / "intake.xlsx").exists()
+
+
+def test_new_client_takes_the_three_years_in_any_order(tmp_path):
+    from toolkit.intake import check_workbook
+
+    folder = tmp_path / "某某县"
+    assert main(["new-client", str(folder), "--name", "某某县智能家电产业集群", "--years", "2024", "2023", "2022"]) == 0
+    wb = openpyxl.load_workbook(folder / "intake.xlsx")
+    assert [wb["年度指标"].cell(1, c).value for c in (4, 5, 6)] == ["2022年", "2023年", "2024年"]
+    # what new-client writes, check reads back: the years are not among the problems
+    assert not [p for p in check_workbook(folder).problems if p.sheet == "年度指标" and p.cell in ("D1", "E1", "F1")]

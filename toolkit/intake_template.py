@@ -312,7 +312,12 @@ def build_workbook(cluster_name: str, years: list[int], data: dict | None = None
     """
     years = [int(y) for y in years]
     if len(years) != 3 or years != list(range(years[0], years[0] + 3)):
-        raise ToolkitError(f"指标年度应为三个连续年份，收到 {years}")
+        raise ToolkitError(f"指标年度应为三个连续年份，收到 {years}；如 {'、'.join(map(str, default_years()))}")
+    from toolkit.cells import parse_year
+
+    if any(parse_year(y).value is None for y in years):  # the reader's own rule, so check accepts what we write
+        raise ToolkitError(f"指标年度 {years[0]}—{years[-1]} 不是有效年份：填写四位年份，"
+                           f"如 {'、'.join(map(str, default_years()))}")
     data = data or {}
     basic = {"cluster_name": cluster_name, **(data.get("basic") or {})}
     wb = Workbook()
@@ -366,9 +371,16 @@ def cmd_new_client(args) -> int:
         raise ToolkitError(f"{target} 已存在，未覆盖。要重新生成空白工作簿请加 --force（原有数据会丢失）")
     if folder.exists() and not folder.is_dir():
         raise ToolkitError(f"{folder} 不是文件夹")
-    years = args.years or default_years()
+    name = (args.name or "").strip()
+    if not name:
+        raise ToolkitError("--name 不能为空：写集群名称，如 --name 某某县智能家电产业集群")
+    years = sorted(args.years) if args.years else default_years()  # 2024 2023 2022 means the same three years
+    this_year = dt.date.today().year
+    if args.years and years[-1] > this_year:
+        raise ToolkitError(f"--years {' '.join(map(str, args.years))}：{years[-1]} 年还没有统计数据；"
+                           f"指标年度是申报前已结束的三个年度，如 --years {' '.join(map(str, default_years()))}")
     try:
-        write_blank_workbook(target, args.name, years)
+        write_blank_workbook(target, name, years)
     except OSError as exc:
         raise ToolkitError(f"{target}: 无法写入（{exc.strerror or exc}）") from exc
     (folder / "evidence").mkdir(exist_ok=True)
