@@ -190,3 +190,26 @@ def test_narrative_curly_quote_as_string_delimiter_fails(narrative_copy):
     (narrative_copy / "dim3.j2").write_text("{% if c.brand == “品牌” %}有{% endif %}\n", encoding="utf-8")
     f = _errors(tc.check_j2(narrative_copy / "dim3.j2"))
     assert f and "straight quotes" in f[0].message
+
+
+def test_an_empty_folder_is_named_not_swapped_for_the_shipped_templates(tmp_path, capsys):
+    # It used to check templates/ instead (an empty list read as "no paths given") and say 0 templates, no errors.
+    empty = tmp_path / "我的模板"
+    empty.mkdir()
+    assert tc.check_templates([]) == []
+    assert main(["templates", "check", str(empty)]) == 1
+    out = capsys.readouterr()
+    assert "我的模板 中没有模板" in out.err and "proposal.docx" not in out.out + out.err
+
+
+def test_missing_damaged_or_other_files_are_named_in_chinese(tmp_path, capsys):
+    bad = tmp_path / "memo.docx"
+    bad.write_bytes(b"")
+    other = tmp_path / "notes.txt"
+    other.write_text("x", encoding="utf-8")
+    assert main(["templates", "check", str(tmp_path / "nope.docx"), str(bad), str(other)]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "找不到文件" in text and "不是可读的 Word 文件" in text and "不是模板" in text
+    assert "not found:" not in text and "not a template" not in text and "not a readable" not in text
+    assert "3 个模板" in out.err

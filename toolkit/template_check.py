@@ -79,7 +79,7 @@ def check_docx_structure(path: Path) -> list[Finding]:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        return [Finding(name, "file", "", f"not a readable .docx ({exc})")]
+        return [Finding(name, "file", "", f"不是可读的 Word 文件（.docx）（{exc}）：在 Word 中打开后另存为 .docx，或换回原模板")]
     with z:
         for part in _parts(z):
             root = etree.fromstring(z.read(part))
@@ -281,11 +281,11 @@ def check_docx(path: Path | str, spec: dict | None = None) -> list[Finding]:
     except TemplateSyntaxError as exc:
         return findings + [Finding(path.name, f"Jinja line {exc.lineno}", "", f"syntax error: {exc.message}")]
     except Exception as exc:  # a damaged file
-        return findings + [Finding(path.name, "file", "", f"cannot be read by docxtpl ({exc})")]
+        return findings + [Finding(path.name, "file", "", f"无法作为 Word 模板读取（{exc}）：在 Word 中打开后另存为 .docx，或换回原模板")]
     spec = spec if spec is not None else _docx_spec(path.name)
     if spec is None:
-        findings.append(Finding(path.name, "variables", "", "no context is declared for this template name, so its "
-                                "variables were not checked (the toolkit renders only the templates of CONTEXT_SPEC)",
+        findings.append(Finding(path.name, "variables", "", "这个模板的变量清单未登记（toolkit.documents.CONTEXT_SPEC），"
+                                "未核对其中的变量名；替换模板时请保留原文件名和标签名",
                                 severity="warning"))
     else:
         findings += check_variables(path.name, ast, spec, line_numbers=False)
@@ -303,7 +303,7 @@ def check_j2(path: Path | str) -> list[Finding]:
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [Finding(path.name, "file", "", f"cannot be read as UTF-8 text ({exc})")]
+        return [Finding(path.name, "file", "", f"无法作为 UTF-8 文本读取（{type(exc).__name__}）：用文本编辑器另存为 UTF-8")]
     findings: list[Finding] = []
     # Curly quotes are fine inside a string literal of a text template (Chinese text); used as string
     # delimiters they are a syntax error, which the parser reports below with a hint.
@@ -323,6 +323,11 @@ def default_paths() -> list[Path]:
     return sorted(base.rglob("*.docx")) + sorted(base.rglob("*.j2"))
 
 
+def template_files(folder: Path) -> list[Path]:
+    """The Word and text templates in ``folder`` and below."""
+    return sorted(folder.rglob("*.docx")) + sorted(folder.rglob("*.j2"))
+
+
 def check_template(path: Path | str) -> list[Finding]:
     path = Path(path)
     if path.name.startswith("~$"):
@@ -331,17 +336,20 @@ def check_template(path: Path | str) -> list[Finding]:
         return check_docx(path)
     if path.suffix.lower() in (".j2", ".jinja", ".jinja2"):
         return check_j2(path)
-    return [Finding(path.name, "file", "", "not a template (.docx or .j2)", severity="warning")]
+    return [Finding(path.name, "file", "", "不是模板（.docx 或 .j2），未检查", severity="warning")]
 
 
 def check_templates(paths: Iterable[Path | str] | None = None) -> list[Finding]:
     findings = []
-    for p in (list(paths) if paths else default_paths()):
+    for p in (list(paths) if paths is not None else default_paths()):
         p = Path(p)
         if p.is_dir():
-            findings += check_templates(sorted(p.rglob("*.docx")) + sorted(p.rglob("*.j2")))
+            inner = template_files(p)
+            if not inner:  # not the shipped templates instead: an empty list is not "all of them"
+                findings.append(Finding(p.name or str(p), "file", "", f"文件夹 {p} 中没有模板（.docx 或 .j2）：确认路径"))
+            findings += check_templates(inner)
         elif not p.exists():
-            findings.append(Finding(p.name, "file", "", f"not found: {p}"))
+            findings.append(Finding(p.name, "file", "", f"找不到文件：{p}（确认路径；不写路径则检查 templates/ 中的全部模板）"))
         else:
             findings += check_template(p)
     return findings
@@ -362,7 +370,7 @@ def cmd_templates_check(args) -> int:
     for f in findings:
         print(f, file=sys.stderr if f.severity == "error" else sys.stdout)
     errors = sum(1 for f in findings if f.severity == "error")
-    count = len([p for p in paths if not p.is_dir()]) if args.paths else len(paths)
+    count = sum(len(template_files(p)) if p.is_dir() else 1 for p in paths)
     if errors:
         print(f"模板检查：{count} 个模板，发现 {errors} 个错误。修正后再运行 clusterkit templates check。", file=sys.stderr)
         return 1
