@@ -37,6 +37,15 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _reads_clean(pdf) -> None:
+    """No doubled punctuation, no rulebook confidence marker such as （M）, and only the Noto CJK faces (a
+    Latin fallback such as DejaVu for the digits stands out on every line with a figure)."""
+    flat = _squash(office.pdf_text(pdf))
+    assert not re.search(r"[，。；、：][，。；、：]|（[A-Z]）", flat), re.findall(r".{10}[，。；、：][，。；、：]", flat)
+    faces = {line.split()[0].split("+")[-1] for line in office.pdf_fonts(pdf).splitlines()[2:] if line.strip()}
+    assert faces and all(f.startswith(("NotoSerifCJK", "NotoSansCJK")) for f in faces), faces
+
+
 @pytest.fixture(scope="module")
 def linquan_brief(tmp_path_factory):
     """The failing demo-like client, briefed once for the module."""
@@ -178,6 +187,7 @@ def test_memo_holds_the_charts_and_converts_to_pdf(linquan_brief, tmp_path):
     assert all(p.parent == out / briefing.CHART_DIR for k, p in files.items() if k.startswith("chart_"))
     pdf = office.to_pdf(memo, tmp_path)
     assert 2 <= office.pdf_pages(pdf) <= 4
+    _reads_clean(pdf)
     text = _squash(office.pdf_text(pdf))
     assert _squash(briefing.verdict_sentence(a)) in text
     assert "2025年7月15日" in text and "还有66天" in text
@@ -194,6 +204,7 @@ def test_proposal_converts_to_pdf_with_a_dated_task_per_gap(linquan_brief, tmp_p
         hit = [r for r in rows if r[4].startswith(g["id"] + " ")]
         assert len(hit) == 1 and DATE.match(hit[0][3]), (g["id"], rows)
     pdf = office.to_pdf(files["proposal"], tmp_path)
+    _reads_clean(pdf)
     text = _squash(office.pdf_text(pdf))
     assert _squash(briefing.verdict_sentence(a)) in text
     assert "2025年7月15日" in text
@@ -269,3 +280,11 @@ def test_a_mistyped_today_is_named_before_anything_is_written(tmp_path, capsys, 
 @pytest.mark.parametrize("text", ["2025-05-10", "2025/5/10", "2025.05.10", "2025年5月10日", "20250510"])
 def test_today_accepts_the_ways_people_write_a_date(text):
     assert briefing._today(text) == dt.date(2025, 5, 10)
+
+
+def test_an_output_that_is_a_file_is_named(tmp_path, capsys):
+    f = tmp_path / "output"
+    f.write_text("x", encoding="utf-8")
+    folder = demo_clients()["demo_qingchuan"].folder
+    assert main(["brief", str(folder), "--output", str(f), "--today", "2025-05-10"]) == 2
+    assert "是文件，不是文件夹" in capsys.readouterr().err

@@ -162,6 +162,14 @@ def test_a_mistyped_today_is_a_toolkit_error_and_writes_nothing(tmp_path, brief_
     assert not any(tmp_path.iterdir())
 
 
+def test_an_output_that_is_a_file_is_a_clear_error(tmp_path, brief_calls, capsys):
+    f = tmp_path / "output"
+    f.write_text("x", encoding="utf-8")
+    assert main(["package", str(QINGCHUAN), "--output", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "是文件，不是文件夹" in err and "Traceback" not in err
+
+
 def test_package_with_the_real_briefing_step(tmp_path):
     pytest.importorskip("toolkit.briefing")
     res = package.build_package(QINGCHUAN, round=2025, output=tmp_path, today="2025-05-01")

@@ -15,6 +15,23 @@ from pathlib import Path
 from typing import Iterator
 
 
+def make_dirs(folder: Path | str) -> Path:
+    """``folder`` and its parents, created if missing; a path through a file or a folder that cannot be
+    created is a ``ToolkitError`` naming it (e.g. ``--output`` given a file), not an OSError."""
+    from toolkit.errors import ToolkitError
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise ToolkitError(f"无法建立文件夹 {folder}：{blocker} 是文件，不是文件夹；"
+                               f"请换一个输出位置（如 --output output）") from None
+        raise ToolkitError(f"无法建立文件夹 {folder}（{exc.strerror or exc}）：检查路径和写入权限") from None
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it to ``target``.
@@ -23,7 +40,11 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
     by it). On an exception the temporary file is removed and ``target`` is left as it was.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        from toolkit.errors import ToolkitError
+
+        raise ToolkitError(f"{target} 是文件夹，不能写成文件：请给出文件的完整路径（含文件名）")
+    make_dirs(target.parent)
     suffix = target.suffix if suffix is None else suffix
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
     os.close(fd)
@@ -54,7 +75,11 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
     every moment ``target`` is either the complete old output or the complete new one.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        from toolkit.errors import ToolkitError
+
+        raise ToolkitError(f"{target} 是文件，不是文件夹：移走它或换一个输出文件夹")
+    make_dirs(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp

@@ -553,8 +553,9 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) 
     """Charts (unless given), memo and proposal for one client, into ``out_dir``; name → path."""
     from toolkit.charts import draw_client_charts
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from toolkit.atomic import make_dirs
+
+    out_dir = make_dirs(out_dir)  # an --output that is a file is named, not an OSError
     if isinstance(round, (int, str)):
         from toolkit.rounds import load_round
 
