@@ -15,11 +15,17 @@ from toolkit.errors import ToolkitError
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff\-]+", re.UNICODE)
 
 
+MAX_BYTES = 120  # file names are limited to 255 bytes; CJK takes 3 each, and suffixes and temp names need room
+
+
 def safe_name(text: str, fallback: str = "client") -> str:
-    """A file-system-safe name: CJK, letters, digits, '-' and '_' kept; everything else becomes '_'."""
+    """A file-system-safe name: CJK, letters, digits, '-' and '_' kept; everything else becomes '_'.
+    At most 80 characters and ``MAX_BYTES`` bytes of UTF-8, so a pasted paragraph still makes a file name."""
     text = unicodedata.normalize("NFKC", str(text)).strip()
-    name = _UNSAFE.sub("_", text).strip("._-")
-    return name[:80] or fallback
+    name = _UNSAFE.sub("_", text).strip("._-")[:80]
+    while len(name.encode("utf-8")) > MAX_BYTES:
+        name = name[:-1]
+    return name.rstrip("._-") or fallback
 
 
 def inside(base: Path | str, *parts: str) -> Path:
@@ -27,5 +33,5 @@ def inside(base: Path | str, *parts: str) -> Path:
     base = Path(base).resolve()
     path = base.joinpath(*parts).resolve()
     if path != base and base not in path.parents:
-        raise ToolkitError(f"Refusing to write outside {base}: {'/'.join(parts)!r}")
+        raise ToolkitError(f"拒绝写到 {base} 之外：{'/'.join(parts)!r}（名称中不能含路径，请改名）")
     return path
