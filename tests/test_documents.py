@@ -28,6 +28,23 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+DOUBLED = re.compile(r"[，。；、：][，。；、：]")  # 。。 ，。 ；。 … never in a finished document
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _pdf_reads_clean(pdf: Path) -> str:
+    """The PDF's text, after checking what a reader would notice: doubled punctuation, a rulebook's file
+    id or a confidence marker such as （M）, and any face but Noto CJK (a Latin fallback such as DejaVu
+    for the digits)."""
+    text = office.pdf_text(pdf)
+    flat = _squash(text)
+    assert not DOUBLED.search(flat), DOUBLED.findall(flat)
+    assert not re.search(r"national-20|review-20|（[A-Z]）", flat), flat
+    faces = {line.split()[0].split("+")[-1] for line in office.pdf_fonts(pdf).splitlines()[2:] if line.strip()}
+    assert faces and all(f.startswith(("NotoSerifCJK", "NotoSansCJK")) for f in faces), faces
+    return text
+
+
 def _reopen(path: Path) -> str:
     doc = Document(str(path))  # a corrupt XML part would fail here
     with zipfile.ZipFile(path) as z:
@@ -88,6 +105,7 @@ def test_application_with_markup_characters_in_names_is_valid_and_converts(tmp_p
                    "52.3亿元", "年均增长12.4%", "青川电器股份有限公司", "阈值待核实", "官方表样未获取"):
         assert needle in flat, needle
     assert not BAD.search(pdf_text)
+    _pdf_reads_clean(pdf)
     assert office.pdf_pages(pdf) >= 3
     assert list(tmp_path.glob(".*tmp*")) == []  # written atomically
 
@@ -98,12 +116,21 @@ def test_review_application_for_the_demo_review_client(tmp_path):
     out = documents.write_application(client, a, draft(client, a), tmp_path / "附件3.docx", round=2025)
     text = _reopen(out)
     assert "附件3" in text and "规划目标完成情况" in text
-    pdf_text = office.pdf_text(office.to_pdf(out, tmp_path / "pdf"))
+    pdf_text = _pdf_reads_clean(office.to_pdf(out, tmp_path / "pdf"))
     flat = _squash(pdf_text)
     for needle in ("中小企业特色产业集群复核申报表", client.cluster_name, client.county, "70.3", "单位工业增加值能耗",
-                   "未完成", "已完成"):
+                   "未完成", "已完成", "七、规划目标完成情况", "八、下一周期三年发展规划", "官方表样未获取", "阈值待核实",
+                   "评估依据：中小企业特色产业集群复核"):
         assert needle in flat, needle
     assert not BAD.search(pdf_text)
+    pages = [_squash(p) for p in pdf_text.split("\f")]
+    # the section's table and its 下一步 paragraphs, in order, after the dimensions
+    assert flat.index("七、规划目标完成情况") < flat.index("下一步：集群工业总产值规划目标") < flat.index("八、下一周期")
+    # the commitment, the applicant's seal and the province's opinion are signed on one page
+    seal = [i for i, p in enumerate(pages) if "申报单位承诺与意见" in p]
+    assert len(seal) == 1 and all(x in pages[seal[0]] for x in ("申报单位（盖章）", "日期：", "省级中小企业主管部门推荐意见"))
+    for p in pages:  # no heading left alone at the foot of a page
+        assert not re.search(r"[一二三四五六七八九]、[^。]{2,16}$", re.sub(r"—\d+—$", "", p)), p[-40:]
 
 
 def test_evidence_checklist_lists_missing_files_without_crashing(tmp_path):
@@ -149,3 +176,55 @@ def test_templates_are_a4_with_house_fonts_and_page_numbers():
         assert "PAGE" in footer_xml, name
         body = "\n".join(p.text for p in doc.paragraphs)
         assert "官方表样未获取" in body, name
+
+
+TEMPLATES = sorted(p.name for p in documents.template_path("x").parent.glob("*.docx"))
+
+
+def _twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_tables_fit_the_page_and_keep_rows_whole(name):
+    """Checked on the XML of every shipped template (forms and briefing): each table's grid fits between the
+    margins, every cell takes its grid column's width (Word follows the cells, LibreOffice the grid), no
+    row breaks across pages, and every column is wide enough for four characters of its header (or all of
+    a shorter one), so no header is stacked a character per line (序/号)."""
+    doc = Document(str(documents.template_path(name)))
+    s = doc.sections[0]
+    text_width = (s.page_width - s.left_margin - s.right_margin) / 635  # EMU → twips
+    assert doc.tables, name
+    for t in doc.tables:
+        grid = [int(g.get(W + "w")) for g in t._tbl.tblGrid.findall(W + "gridCol")]
+        assert sum(grid) <= text_width + 1, (name, sum(grid), text_width)
+        mar = t._tbl.tblPr.find(W + "tblCellMar")
+        pad = sum(int(mar.find(W + side).get(W + "w")) for side in ("left", "right")) if mar is not None else _twips(3.8)
+        for row in t.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(W + "cantSplit") is not None, (name, row.cells[0].text)
+            for cell, g in zip(row.cells, grid):
+                assert abs(cell.width / 635 - g) <= 1, (name, cell.text, cell.width / 635, g)
+        for cell, g in zip(t.rows[0].cells, grid):
+            head = cell.text.strip()
+            if not head or "{{" in head:
+                continue
+            p = cell.paragraphs[0]
+            size = (p.style.font.size or doc.styles["Normal"].font.size).pt
+            runs = [r.font.size.pt for r in p.runs if r.font.size]
+            size = max(runs + [size])
+            chars = sum(1 if ord(ch) > 0x2E80 else 0.55 for ch in head[:4])
+            need = chars * size * 20 + pad  # 1 pt = 20 twips; a CJK character is 1 em wide
+            assert g >= need - 10, (name, head, g, need)
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_styles_give_latin_text_the_chinese_face(name):
+    """Digits and Latin letters take the face of the Chinese text around them (仿宋 body, 黑体 headings):
+    a separate Latin face is missing where the PDFs are made and fell back to DejaVu."""
+    doc = Document(str(documents.template_path(name)))
+    for style_name, face in (("Normal", "仿宋"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Title", "黑体")):
+        rfonts = doc.styles[style_name].element.rPr.rFonts
+        got = {k: rfonts.get(W + k) for k in ("ascii", "hAnsi", "eastAsia")}
+        assert got == dict.fromkeys(got, face), (name, style_name, got)
+    for h in ("Heading 1", "Heading 2"):
+        assert doc.styles[h].paragraph_format.keep_with_next, (name, h)

@@ -38,17 +38,14 @@ def _p(doc, text, *, style=None, bold=False, size=None, align=None, colour=None)
 
 
 def _loop_table(doc, header, cells, loop, widths):
-    """A table with a header and one repeated row: {%tr for … %} / row / {%tr endfor %}."""
+    """A table with a header and one repeated row: {%tr for … %} / row / {%tr endfor %}; compact,
+    single-spaced cell text (the header too), and no row split across two pages."""
     t = house.table(doc, header, widths)
     _grid(t, widths)
     house.add_row(t, [f"{{%tr for {loop} %}}"] + [""] * (len(header) - 1))
     house.add_row(t, cells)
     house.add_row(t, ["{%tr endfor %}"] + [""] * (len(header) - 1))
-    for row in t.rows[1:]:
-        for cell in row.cells:
-            for para in cell.paragraphs:
-                for run in para.runs:
-                    run.font.size = Pt(10.5)
+    house.style_table_text(t, house.table_text_style(doc))
     return t
 
 
@@ -71,7 +68,8 @@ def _charts(doc):
 def build_memo() -> Path:
     doc = house.new_document(body_pt=12)
     doc.add_paragraph("{{ cluster_name }}申报准备情况简报", style="Title")
-    _p(doc, "{{ place }} · {{ application_type }} · {{ round_label }} · {{ today_cn }}", align="center", size=10.5)
+    _p(doc, "{{ place }} · {{ application_type }} · {{ today_cn }}", align="center", size=10.5)
+    _p(doc, "{{ round_label }}", align="center", size=10.5)
     doc.add_paragraph("一、结论", style="Heading 1")
     _p(doc, "{{ verdict_sentence }}", bold=True)
     _p(doc, "{{ deadline_sentence }}")
@@ -82,7 +80,7 @@ def build_memo() -> Path:
     _p(doc, "{%p if top_gaps %}")
     _loop_table(doc, ["序号", "差距", "现状与要求", "补足所需"],
                 ["{{ g.no }}", "{{ g.title }}", "{{ g.status }}", "{{ g.what_it_takes }}"],
-                "g in top_gaps", [14, 44, 44, 52])
+                "g in top_gaps", [12, 40, 46, 58])
     _p(doc, "{{ more_gaps_sentence }}", size=10.5)
     _p(doc, "{%p else %}")
     _p(doc, "各项指标均已达标，无需补足的差距。")
@@ -100,15 +98,16 @@ def build_memo() -> Path:
 def build_proposal() -> Path:
     doc = house.new_document(body_pt=12)
     doc.add_paragraph("{{ cluster_name }}\n申报服务方案", style="Title")
-    _p(doc, "{{ place }} · {{ application_type }} · {{ round_label }} · 编制日期：{{ today_cn }}", align="center", size=10.5)
+    _p(doc, "{{ place }} · {{ application_type }} · 编制日期：{{ today_cn }}", align="center", size=10.5)
+    _p(doc, "{{ round_label }}", align="center", size=10.5)
 
     doc.add_paragraph("一、现状诊断", style="Heading 1")
     _p(doc, "{{ verdict_sentence }}", bold=True)
     _p(doc, "{%p if gaps %}")
-    _p(doc, "对照{{ rulebook_title }}，需补足的差距如下：")
+    _p(doc, "对照{{ rulebook_title }}，需补足的差距如下：").paragraph_format.keep_with_next = True  # stays with its table
     _loop_table(doc, ["条款", "指标", "结论", "现状与要求", "补足所需"],
                 ["{{ g.id }}", "{{ g.title }}", "{{ g.verdict }}", "{{ g.status }}", "{{ g.what_it_takes }}"],
-                "g in gaps", [14, 40, 18, 38, 46])
+                "g in gaps", [14, 36, 18, 40, 48])
     _p(doc, "{%p else %}")
     _p(doc, "各项指标均已达标，工作重点是把数据和佐证材料整理到位、按时报送。")
     _p(doc, "{%p endif %}")
@@ -118,23 +117,23 @@ def build_proposal() -> Path:
     _p(doc, "{%p if past_sentence %}")
     _p(doc, "{{ past_sentence }}", bold=True, colour="B00000")
     _p(doc, "{%p endif %}")
-    _p(doc, "{{ schedule_basis }}")
+    _p(doc, "{{ schedule_basis }}").paragraph_format.keep_with_next = True  # stays with its table
     _loop_table(doc, ["关键节点", "时间", "说明"], ["{{ m.name }}", "{{ m.when }}", "{{ m.note }}"],
-                "m in milestones", [40, 40, 74])
+                "m in milestones", [40, 40, 76])
 
     doc.add_paragraph("三、工作计划", style="Heading 1")
-    _p(doc, "每项差距或缺失材料对应一项任务，由县级中小企业主管部门统筹，相关部门按时提供：")
+    _p(doc, "每项差距或缺失材料对应一项任务，由县级中小企业主管部门统筹，相关部门按时提供：").paragraph_format.keep_with_next = True  # stays with its table
     _loop_table(doc, ["序号", "工作任务", "提供部门", "完成时限", "对应差距"],
                 ["{{ t.no }}", "{{ t.what }}", "{{ t.who }}", "{{ t.when }}", "{{ t.gap }}"],
-                "t in tasks", [12, 48, 33, 36, 25])
+                "t in tasks", [12, 50, 32, 32, 30])
     _p(doc, "{%p if not tasks %}")
     _p(doc, "暂无需补充的任务，按关键节点完成材料定稿和报送即可。")
     _p(doc, "{%p endif %}")
 
     doc.add_paragraph("四、申报材料清单", style="Heading 1")
-    _p(doc, "本次申报材料包包含以下文件：")
+    _p(doc, "本次申报材料包包含以下文件：").paragraph_format.keep_with_next = True  # stays with its table
     _loop_table(doc, ["序号", "文件", "说明"], ["{{ d.no }}", "{{ d.title }}", "{{ d.note }}"],
-                "d in documents", [14, 80, 60])
+                "d in documents", [12, 84, 60])
 
     doc.add_paragraph("五、服务内容", style="Heading 1")
     for text in (
@@ -168,12 +167,12 @@ def build_province_brief() -> Path:
     _charts(doc)
     _loop_table(doc, ["排名", "集群", "结论", "准备度", "主要问题"],
                 ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.readiness }}", "{{ r.issues }}"],
-                "r in candidates", [14, 46, 22, 20, 52])
+                "r in candidates", [12, 48, 24, 18, 54])
     _p(doc, "{%p if reviews %}")
     doc.add_paragraph("三、复核集群", style="Heading 1")
     _loop_table(doc, ["序号", "集群", "结论", "主要问题"],
                 ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.issues }}"],
-                "r in reviews", [14, 56, 24, 60])
+                "r in reviews", [12, 56, 26, 62])
     _p(doc, "{%p endif %}")
     doc.add_paragraph("说明", style="Heading 2")
     _p(doc, "{%p if unverified_sentence %}")

@@ -78,19 +78,24 @@ def _kv_table(doc, pairs: list[tuple[str, str, str, str]], table_style) -> None:
 
 
 def _seal_block(doc, who: str, *, province: bool = False) -> None:
-    doc.add_heading("申报单位承诺与意见", level=2)
-    doc.add_paragraph("本单位承诺所填报的数据和提供的佐证材料真实、准确、完整，如有虚假，愿承担相应责任。",
-                      style=house.body_style(doc))
-    doc.add_paragraph()
+    """The commitment, the applicant's seal and the province's opinion: kept on one page together."""
+    paras = [doc.add_heading("申报单位承诺与意见", level=2),
+             doc.add_paragraph("本单位承诺所填报的数据和提供的佐证材料真实、准确、完整，如有虚假，愿承担相应责任。",
+                               style=house.body_style(doc)),
+             doc.add_paragraph()]
     p = doc.add_paragraph(f"申报单位（盖章）：{who}")
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    paras.append(p)
     p = doc.add_paragraph("日期：　　　　年　　月　　日")
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.add_heading("省级中小企业主管部门推荐意见", level=2)
-    doc.add_paragraph()
-    doc.add_paragraph()
+    paras.append(p)
+    paras.append(doc.add_heading("省级中小企业主管部门推荐意见", level=2))
+    paras += [doc.add_paragraph(), doc.add_paragraph()]
     p = doc.add_paragraph("（盖章）　　　　年　　月　　日")
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for q in paras:  # the last paragraph ends the block; every one before it stays with the next
+        q.paragraph_format.keep_with_next = True
+        q.paragraph_format.keep_together = True
 
 
 def build_application(out: Path, *, review: bool) -> Path:
@@ -126,9 +131,9 @@ def build_application(out: Path, *, review: bool) -> Path:
     _loop_paragraphs(doc, "basic_paragraphs")
 
     doc.add_heading("四、对照认定标准情况", level=1)
-    doc.add_paragraph("评估结论：{{ assessment.overall }}（准备度{{ assessment.readiness }}分，依据{{ assessment.rulebook }}）。"
+    doc.add_paragraph("评估结论：{{ assessment.overall }}，准备度{{ assessment.readiness }}分。评估依据：{{ assessment.rulebook }}。"
                       "{{ assessment.note }}", style=house.body_style(doc))
-    _row_loop(doc, ["条款", "指标", "实际值", "认定标准", "结论", "备注"], [12, 58, 20, 24, 16, 26],
+    _row_loop(doc, ["条款", "指标", "实际值", "认定标准", "结论", "备注"], [13, 45, 26, 31, 18, 23],
               "r", "criteria_rows",
               ["{{ r.id }}", "{{ r.title }}", "{{ r.value }}", "{{ r.standard }}", "{{ r.verdict }}", "{{ r.note }}"], ts)
     doc.add_paragraph("{%p for s in dimension_sections %}")
@@ -139,20 +144,20 @@ def build_application(out: Path, *, review: bool) -> Path:
     doc.add_paragraph("{%p endfor %}")
 
     doc.add_heading("五、优质企业和平台机构", level=1)
-    _row_loop(doc, ["序号", "企业名称", "称号"], [14, 74, 68], "f", "firm_rows",
+    _row_loop(doc, ["序号", "企业名称", "称号"], [12, 72, 72], "f", "firm_rows",
               ["{{ f.no }}", "{{ f.name }}", "{{ f.tiers }}"], ts)
     doc.add_paragraph()
-    _row_loop(doc, ["序号", "平台/机构名称", "类型", "级别"], [14, 82, 36, 24], "p", "platform_rows",
+    _row_loop(doc, ["序号", "平台/机构名称", "类型", "级别"], [12, 84, 36, 24], "p", "platform_rows",
               ["{{ p.no }}", "{{ p.name }}", "{{ p.kind }}", "{{ p.level }}"], ts)
 
     doc.add_heading("六、负面清单声明", level=1)
-    _row_loop(doc, ["序号", "事项（近三年）", "是否发生", "说明"], [14, 92, 22, 28], "n", "negative_rows",
+    _row_loop(doc, ["序号", "事项（近三年）", "是否发生", "说明"], [12, 90, 22, 32], "n", "negative_rows",
               ["{{ n.no }}", "{{ n.label }}", "{{ n.answer }}", "{{ n.note }}"], ts)
     _loop_paragraphs(doc, "negative_paragraphs")
 
     if review:
         doc.add_heading("七、规划目标完成情况", level=1)
-        _row_loop(doc, ["序号", "目标", "单位", "基期值", "目标值", "实际完成", "完成情况"], [12, 40, 24, 20, 20, 20, 20],
+        _row_loop(doc, ["序号", "目标", "单位", "基期值", "目标值", "实际完成", "完成情况"], [12, 44, 26, 18, 18, 19, 19],
                   "t", "plan_rows",
                   ["{{ t.no }}", "{{ t.name }}", "{{ t.unit }}", "{{ t.base }}", "{{ t.target }}", "{{ t.actual }}",
                    "{{ t.status }}"], ts)
@@ -162,7 +167,7 @@ def build_application(out: Path, *, review: bool) -> Path:
         last = "九"
     else:
         doc.add_heading("七、三年发展规划", level=1)
-        _row_loop(doc, ["序号", "目标", "单位", "基期", "目标"], [12, 52, 24, 34, 34], "t", "plan_rows",
+        _row_loop(doc, ["序号", "目标", "单位", "基期", "目标"], [12, 42, 26, 38, 38], "t", "plan_rows",
                   ["{{ t.no }}", "{{ t.name }}", "{{ t.unit }}", "{{ t.base_text }}", "{{ t.target_text }}"], ts)
         _loop_paragraphs(doc, "plan_paragraphs")
         last = "八"
@@ -189,10 +194,10 @@ def build_evidence_checklist(out: Path) -> Path:
                       "对照认定标准尚缺{{ summary.needed }}项材料（见第二部分）。",
                       style=house.body_style(doc))
     doc.add_heading("一、材料明细", level=1)
-    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件", "状态"], [12, 50, 36, 40, 18], "e", "rows",
+    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件", "状态"], [12, 48, 36, 40, 20], "e", "rows",
               ["{{ e.no }}", "{{ e.title }}", "{{ e.kinds }}", "{{ e.file }}", "{{ e.status }}"], ts)
     doc.add_heading("二、尚缺的佐证材料", level=1)
-    _row_loop(doc, ["序号", "所需材料", "对应条款", "说明"], [12, 58, 52, 34], "m", "missing_rows",
+    _row_loop(doc, ["序号", "所需材料", "对应条款", "说明"], [12, 50, 54, 40], "m", "missing_rows",
               ["{{ m.no }}", "{{ m.title }}", "{{ m.criterion }}", "{{ m.reason }}"], ts)
     doc.add_paragraph("{{ summary.missing_note }}", style=house.note_style(doc))
     doc.add_paragraph("生成：{{ generated }}", style=house.note_style(doc))
@@ -212,7 +217,7 @@ def build_province_recommendations(out: Path) -> Path:
     _row_loop(
         doc,
         ["序号", "集群名称", "所在地区", "主导产业", "细分领域", "集群工业总产值（最近年度）", "年均增长", "准备度", "评估结论", "推荐意见", "提示"],
-        [12, 38, 28, 22, 20, 22, 16, 14, 20, 26, 39], "r", "rows",
+        [12, 36, 24, 24, 22, 24, 18, 16, 24, 22, 35], "r", "rows",
         ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.industry }}", "{{ r.sub_field }}", "{{ r.output }}",
          "{{ r.growth }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
     doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))
@@ -232,7 +237,7 @@ def build_province_reviews(out: Path) -> Path:
     _row_loop(
         doc,
         ["序号", "集群名称", "所在地区", "认定年度", "细分领域", "集群工业总产值（最近年度）", "规划目标完成", "准备度", "评估结论", "复核建议", "提示"],
-        [12, 38, 28, 16, 22, 22, 20, 14, 20, 26, 39], "r", "rows",
+        [12, 36, 24, 18, 22, 22, 24, 16, 24, 24, 35], "r", "rows",
         ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.recognised_year }}", "{{ r.sub_field }}", "{{ r.output }}",
          "{{ r.plan }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
     doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))

@@ -19,10 +19,14 @@ from docx.shared import Mm, Pt
 
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
-LATIN_FONT = "Times New Roman"
+# Digits and Latin letters take the same face as the Chinese text around them: a separate Latin face
+# (Times New Roman) is absent where LibreOffice makes the PDFs and fell back to DejaVu, whose wide
+# digits and taller line box stood out in every figure and misaligned table rows.
+LATIN_FONT = None
 
 
-def _set_fonts(style, east_asian: str, latin: str = LATIN_FONT) -> None:
+def _set_fonts(style, east_asian: str, latin: str | None = LATIN_FONT) -> None:
+    latin = latin or east_asian
     style.font.name = latin
     rpr = style.element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
@@ -64,6 +68,7 @@ def new_document(*, landscape: bool = False, body_pt: float = 12) -> Document:
         st.font.color.rgb = None
         st.paragraph_format.space_before = Pt(12 if name != "Heading 3" else 6)
         st.paragraph_format.space_after = Pt(6)
+        st.paragraph_format.keep_with_next = name != "Title"  # a heading never ends a page
         if name == "Title":
             st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             rpr = st.element.get_or_add_rPr()
@@ -116,6 +121,8 @@ def table(doc: Document, header: list[str], widths_mm: list[float] | None = None
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
     tr_pr.append(el)
+    keep_row_together(t.rows[0])
+    _cell_margins(t, CELL_MARGIN_MM)
     if widths_mm:
         t.autofit = False  # fixed layout: the columns keep the widths given, so the table fits the page
         for col, w in zip(t.columns, widths_mm):
@@ -126,11 +133,44 @@ def table(doc: Document, header: list[str], widths_mm: list[float] | None = None
     return t
 
 
+CELL_MARGIN_MM = 1.4  # left and right padding of a table cell (Word's default is 1.9 mm)
+
+
+def _cell_margins(t, mm: float) -> None:
+    """Narrower left/right cell padding, so short values such as 阈值待核实 fit their column."""
+    tbl_pr = t._tbl.tblPr
+    mar = tbl_pr.find(qn("w:tblCellMar"))
+    if mar is None:
+        mar = OxmlElement("w:tblCellMar")
+        tbl_pr.append(mar)
+    for side in ("left", "right"):
+        el = mar.find(qn(f"w:{side}"))
+        if el is None:
+            el = OxmlElement(f"w:{side}")
+            mar.append(el)
+        el.set(qn("w:w"), str(round(mm / 25.4 * 1440)))
+        el.set(qn("w:type"), "dxa")
+
+
+def keep_row_together(row) -> None:
+    """A row is never split across two pages (``w:cantSplit``); docxtpl copies it to every looped row."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        el = OxmlElement("w:cantSplit")
+        el.set(qn("w:val"), "true")
+        tr_pr.insert(0, el)
+
+
 def add_row(t, texts: list[str]) -> None:
-    """A row whose cells hold the given texts (e.g. docxtpl ``{%tr for %}`` tags or ``{{ x }}``)."""
+    """A row whose cells hold the given texts (e.g. docxtpl ``{%tr for %}`` tags or ``{{ x }}``); it is
+    kept on one page, and takes the column widths of the header row."""
     row = t.add_row()
-    for cell, text in zip(row.cells, texts):
+    keep_row_together(row)
+    widths = [c.width for c in t.rows[0].cells]
+    for cell, text, w in zip(row.cells, texts, widths):
         cell.text = text
+        if w is not None:
+            cell.width = w
 
 
 # -- additions for the application forms (keep the functions above stable: briefing templates use them)
