@@ -212,3 +212,27 @@ def test_any_numbers_give_clean_text(out, rd, rate, energy, review):
                     "platform_rate": {2024: rate}, "energy_per_va": {2024: energy}})
     n = draft(client, fake_assess(client))
     assert not FORBIDDEN.search(_all_text(n))
+
+
+@pytest.mark.parametrize("client_id", ["qingchuan", "linquan", "minshan", "dongtang"])
+def test_demo_drafts_read_as_official_chinese(client_id):
+    """What a reader of the application meets: no Latin words (rulebook ids, markers such as （M）), no
+    doubled brackets where a platform's name ends in a bracket and its level follows."""
+    client = read_client(examples_dir() / "clients" / client_id)
+    text = _all_text(draft(client, assess(client, None, 2025)))
+    assert not re.search(r"[A-Za-z]{2,}|（[A-Z]）", text), re.findall(r".{12}[A-Za-z]{2,}.{4}|.{12}（[A-Z]）", text)
+    assert "）（" not in text, re.findall(r".{20}）（.{8}", text)
+
+
+def test_review_plan_gaps_name_the_target_and_say_its_progress_once():
+    client = read_client(examples_dir() / "clients" / "dongtang")
+    n = draft(client, assess(client, None, 2025))
+    paras = n.section("plan_completion").paragraphs
+    steps = [p for p in paras if p.startswith("下一步")]
+    assert [p.split("规划目标目前")[0] for p in steps] == ["下一步：集群工业总产值", "下一步：工业互联网平台应用普及率"]
+    for p in steps:  # the target's own name, not the rulebook's label “规划目标：…（2022→2025，越高越好）”
+        assert "规划目标：" not in p and "→" not in p and "越高越好" not in p
+        assert "阈值待核实" in p
+    text = n.section("plan_completion").text
+    assert "65.9%" in text and "66%" not in text  # one figure for the share achieved, one decimal
+    assert "（东塘纺织服务中心，国家级）" in n.section("dim8").text
