@@ -198,3 +198,26 @@ def test_new_client_takes_the_three_years_in_any_order(tmp_path):
     assert [wb["年度指标"].cell(1, c).value for c in (4, 5, 6)] == ["2022年", "2023年", "2024年"]
     # what new-client writes, check reads back: the years are not among the problems
     assert not [p for p in check_workbook(folder).problems if p.sheet == "年度指标" and p.cell in ("D1", "E1", "F1")]
+
+
+def test_every_sheet_prints_one_page_wide_on_a4(blank):
+    """Printed or saved as PDF (as a county office often does to check it), no sheet runs over several
+    pages side by side: one page wide, A4, data sheets landscape with their header row on every page; the
+    instructions' lines fit their column (a longer line was cut off at the page edge)."""
+    from toolkit.intake_template import _width
+
+    _, wb = blank
+    for ws in wb.worksheets:
+        if ws.sheet_state == "hidden":
+            continue
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0, ws.title
+        assert int(setup.paperSize) == int(ws.PAPERSIZE_A4), ws.title
+        if ws.title == "填写说明":
+            assert setup.orientation == "portrait"
+            width = ws.column_dimensions["A"].width
+            assert all(_width(c.value) <= width for c in ws["A"] if c.value), ws.title
+        else:
+            assert setup.orientation == "landscape", ws.title
+            assert ws.print_title_rows.replace("$", "") == "1:1", ws.title

@@ -153,7 +153,8 @@ def _instructions(wb: Workbook, cluster_name: str, years: list[int]) -> None:
         ("5. 有下拉箭头的单元格请从下拉列表中选择（省份、是/否、类型、级别、证明内容等）。", ""),
         ("6. 不要合并单元格，不要使用公式引用其他文件；每家企业、每个平台、每份材料各占一行。", ""),
         ("7. 统一社会信用代码按营业执照填写18位，系统会核对校验位。", ""),
-        ("8. 佐证材料文件放在本工作簿所在文件夹的 evidence/ 子文件夹中，在“佐证材料”表写相对路径，如 evidence/产值统计证明.pdf。", ""),
+        ("8. 佐证材料文件放在本工作簿所在文件夹的 evidence/ 子文件夹中，", ""),
+        ("    在“佐证材料”表写相对路径，如 evidence/产值统计证明.pdf。", ""),
         ("9. 所在区域（东部/中部/西部/东北）由所在省份自动确定，无需填写。", ""),
         ("", ""),
         ("各工作表", "h"),
@@ -177,11 +178,12 @@ def _instructions(wb: Workbook, cluster_name: str, years: list[int]) -> None:
     lines.append(("集群面积：km²（平方公里）", ""))
     for r, (text, style) in enumerate(lines, start=1):
         c = ws.cell(r, 1, text or None)
+        c.alignment = Alignment(wrap_text=True, vertical="top")  # a long line wraps instead of running off
         if style == "title":
             c.font = Font(bold=True, size=14)
         elif style == "h":
             c.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = 100
 
 
 def _basic(wb: Workbook, ranges, data: dict) -> None:
@@ -305,6 +307,20 @@ def _negative(wb: Workbook, ranges, data: dict) -> None:
     ws.freeze_panes = "A2"
 
 
+def _print_setup(ws, *, landscape: bool) -> None:
+    """Printed (or saved as PDF), a sheet is one page wide on A4, its header row repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if landscape:
+        ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "&A — 第 &P 页，共 &N 页"
+
+
 def build_workbook(cluster_name: str, years: list[int], data: dict | None = None) -> Workbook:
     """The intake workbook for ``cluster_name`` and the three ``years``, optionally filled with ``data``:
     ``{"basic": {field: value}, "indicators": {id: [v1, v2, v3]}, "roster": [{col: value}],
@@ -332,6 +348,8 @@ def build_workbook(cluster_name: str, years: list[int], data: dict | None = None
     _negative(wb, ranges, data.get("negative") or {})
     _table(wb, "plan", ranges, data.get("plan") or [])
     _table(wb, "evidence", ranges, data.get("evidence") or [])
+    for i, ws in enumerate(wb.worksheets):
+        _print_setup(ws, landscape=i > 0)
     exact = _lists_sheet(wb)
     # Tighten the validations to the lists' exact lengths.
     for ws in wb.worksheets:
