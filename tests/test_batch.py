@@ -245,9 +245,15 @@ def test_timeout_stops_the_client(tmp_path):
     assert r.status == FAILED and r.reason.startswith("超时") and r.duration < 30
 
 
-def test_kernel_start_failure_is_retried_then_reported(tmp_path):
+def test_kernel_start_failure_is_retried_then_reported(tmp_path, monkeypatch):
+    # A kernel that is installed but dies at start (an unknown name is refused before the batch starts).
+    spec = tmp_path / "jupyter" / "kernels" / "dies-at-start"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": ["false", "{connection_file}"],
+                                                  "display_name": "dies", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     client = _copy(tmp_path, "qingchuan")[0]
-    result = _stub_batch([client], tmp_path / "out", kernel="no-such-kernel", retries=2)
+    result = _stub_batch([client], tmp_path / "out", kernel="dies-at-start", retries=2)
     r = result.runs[0]
     assert r.status == FAILED and r.attempts == 2
     assert r.reason.startswith("内核启动失败")
@@ -288,6 +294,8 @@ def test_each_notebook_runs_in_a_fresh_kernel_process(tmp_path):
     (["--jobs", "-1"], "--jobs 至少为 1"),
     (["--timeout", "0"], "--timeout 应为大于 0 的秒数"),
     (["--timeout", "-5"], "--timeout 应为大于 0 的秒数"),
+    (["--kernel", "no-such-kernel"], "没有这个 Jupyter 内核"),
+    (["--output", "FILE"], "是文件，不是文件夹"),
 ])
 def test_bad_shared_arguments_stop_the_batch_before_anything_is_written(tmp_path, capsys, argv, text):
     # A misspelt round or rulebook is one clear error up front, not the same failure in every
@@ -296,6 +304,9 @@ def test_bad_shared_arguments_stop_the_batch_before_anything_is_written(tmp_path
 
     client = _copy(tmp_path, "qingchuan")[0]
     out = tmp_path / "out"
+    if "FILE" in argv:
+        (tmp_path / "FILE").write_text("x", encoding="utf-8")
+        argv = [str(tmp_path / "FILE") if a == "FILE" else a for a in argv]
     assert main(["batch", str(client), "--output", str(out), *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：") and text in err and "Traceback" not in err

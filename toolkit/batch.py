@@ -661,6 +661,12 @@ def run_batch(
         raise BatchError(f"--jobs 至少为 1（给的是 {jobs}）")
     if not timeout > 0:
         raise BatchError(f"--timeout 应为大于 0 的秒数（给的是 {timeout:g}），如 --timeout 600")
+    if kernel not in ("auto", "fork"):
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        names = sorted(KernelSpecManager().find_kernel_specs())
+        if kernel not in names:  # else every client fails the same way after three start attempts
+            raise BatchError(f"--kernel {kernel}：没有这个 Jupyter 内核；可用：auto、{'、'.join(names)}")
     output = Path(output).resolve()
     if output.exists() and not output.is_dir():
         raise BatchError(f"--output {output} 是文件，不是文件夹；请给出输出文件夹")
