@@ -217,7 +217,7 @@ def build_province_recommendations(out: Path) -> Path:
     _row_loop(
         doc,
         ["序号", "集群名称", "所在地区", "主导产业", "细分领域", "集群工业总产值（最近年度）", "年均增长", "准备度", "评估结论", "推荐意见", "提示"],
-        [12, 36, 24, 24, 22, 24, 18, 16, 24, 22, 35], "r", "rows",
+        [12, 36, 24, 24, 22, 24, 18, 16, 24, 26, 31], "r", "rows",
         ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.industry }}", "{{ r.sub_field }}", "{{ r.output }}",
          "{{ r.growth }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
     doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))
