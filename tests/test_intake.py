@@ -347,6 +347,20 @@ def test_read_client_error_summarises_the_rest_in_chinese(client_copy):
     assert "more" not in text and "另有 2 个错误" in text and "clusterkit check" in text
 
 
+def test_a_word_document_or_zip_renamed_to_xlsx_is_called_what_it_is(tmp_path):
+    import zipfile
+
+    from docx import Document
+
+    Document().save(tmp_path / "intake.xlsx")
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "Word 文档" in p.message and "不是 Excel 工作簿" in p.message and "new-client" in p.fix
+    with zipfile.ZipFile(tmp_path / "intake.xlsx", "w") as z:
+        z.writestr("readme.txt", "x")
+    p = _only_fatal(check_workbook(tmp_path))
+    assert "损坏" in p.message and "没有工作表" in p.message
+
+
 def test_corrupt_file(tmp_path):
     (tmp_path / "intake.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
     assert "损坏" in _only_fatal(check_workbook(tmp_path)).message

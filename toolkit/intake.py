@@ -175,6 +175,21 @@ class _Reader:
                        "请县里重新导出/发送原文件；仍不行就" + new_client)
             return False
         try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = set()
+        if names and not any(n.startswith("xl/") for n in names):
+            # another Office file or a zip renamed to .xlsx: say what it is rather than "damaged"
+            kind = ("Word 文档（.docx）" if "word/document.xml" in names else
+                    "PowerPoint 演示文稿（.pptx）" if "ppt/presentation.xml" in names else "")
+            if kind:
+                self.fatal(f"这是{kind}，只是扩展名改成了 .xlsx，不是 Excel 工作簿",
+                           "请县里发送填好的 Excel 工作簿（.xlsx）；仍不行就" + new_client)
+            else:
+                self.fatal("文件已损坏或不是 Excel 工作簿（是压缩包，但其中没有工作表）",
+                           "请县里重新导出/发送原文件；仍不行就" + new_client)
+            return False
+        try:
             import openpyxl
 
             with warnings.catch_warnings():
