@@ -133,6 +133,21 @@ def test_review_application_for_the_demo_review_client(tmp_path):
         assert not re.search(r"[一二三四五六七八九]、[^。]{2,16}$", re.sub(r"—\d+—$", "", p)), p[-40:]
 
 
+def test_application_names_the_evidence_the_criteria_still_need():
+    """linquan lists no green or open-cooperation material: every listed file is there, but the form
+    must not say the material is complete, and it names what the checklist names."""
+    client = read_client(examples_dir() / "clients" / "linquan")
+    assessment = assess(client)
+    text = documents.application_context(client, assessment, draft(client, assessment))["evidence"]["missing_text"]
+    needed = [row["title"] for row in documents.evidence_context(client, assessment)["missing_rows"]]
+    assert needed and "齐全" not in text and "均已提供" not in text
+    assert all(title in text for title in needed)
+
+    complete = read_client(examples_dir() / "clients" / "qingchuan")
+    done = assess(complete)
+    assert "齐全" in documents.application_context(complete, done, draft(complete, done))["evidence"]["missing_text"]
+
+
 def test_evidence_checklist_lists_missing_files_without_crashing(tmp_path):
     folder = tmp_path / "client"
     (folder / "evidence").mkdir(parents=True)

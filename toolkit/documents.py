@@ -277,8 +277,11 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
 
     ev = evidence_status(client)
     missing = [x for x in ev if not x["present"]]
-    missing_text = ("缺失的材料：" + "、".join(_t(x["item"].title) for x in missing[:8] if _t(x["item"].title))
-                    + ("等。" if len(missing) > 8 else "。")) if missing else "所列材料均已提供。"
+    needed = list(dict.fromkeys(row["title"] for row in _still_needed(assessment)))
+    missing_text = "".join((
+        _listing("所列材料中文件缺失的：", [_t(x["item"].title) for x in missing if _t(x["item"].title)]),
+        _listing("按认定标准尚需补充：", needed),
+    )) or "所列材料均已提供，认定标准所需材料齐全。"
 
     note = []
     if assessment.unverified:
@@ -345,6 +348,24 @@ def write_application(client: Client, assessment: Assessment, narrative: Narrati
 
 
 # -- 佐证材料清单 -----------------------------------------------------------------------------------
+def _still_needed(assessment: Assessment) -> list[dict[str, str]]:
+    """What the criteria not yet met still need (evidence or data), one row per item."""
+    rows = []
+    for r in assessment.results:
+        if r.verdict != PASS:
+            dim = _t(r.dimension_name) or DIMENSION_NAMES.get(r.dimension, "")
+            rows += [{"title": _t(m), "criterion": f"{_t(r.id)} {dim}".strip(), "reason": "评估所需、尚未提供"}
+                     for m in r.missing if _t(m)]
+    return rows
+
+
+def _listing(lead: str, items: list[str], most: int = 8) -> str:
+    """'lead：a、b、c。' (at most ``most`` items, then 等), or '' when there are none."""
+    if not items:
+        return ""
+    return lead + "、".join(items[:most]) + ("等。" if len(items) > most else "。")
+
+
 def evidence_context(client: Client, assessment: Assessment, *, round=None, today=None) -> dict[str, Any]:
     labels = _kind_labels()
     ev = evidence_status(client)
@@ -367,13 +388,7 @@ def evidence_context(client: Client, assessment: Assessment, *, round=None, toda
             missing_rows.append({"title": _t(e.title) or "（未命名材料）",
                                  "criterion": "、".join(labels.get(k, _t(k)) for k in e.kinds if _t(k)),
                                  "reason": f"文件未找到：{x['file']}" if x["file"] else "未提供文件"})
-    for r in assessment.results:
-        if r.verdict != PASS:
-            for m in r.missing:
-                if _t(m):
-                    dim = _t(r.dimension_name) or DIMENSION_NAMES.get(r.dimension, "")
-                    missing_rows.append({"title": _t(m), "criterion": f"{_t(r.id)} {dim}".strip(),
-                                         "reason": "评估所需、尚未提供"})
+    missing_rows += _still_needed(assessment)
     for i, m in enumerate(missing_rows, 1):
         m["no"] = str(i)
     present = sum(1 for x in ev if x["present"])
