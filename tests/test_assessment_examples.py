@@ -108,7 +108,8 @@ def test_dongtang_review(assessed):
     assert platform.verdict == "未达标" and platform.value == pytest.approx((31 - 20) / (35 - 20) * 100)
     assert energy.verdict == "达标" and energy.value == pytest.approx((0.39 - 0.45) / (0.40 - 0.45) * 100)
     assert all(not r.verified for r in plan.values())
-    assert "撤销认定" in output.what_it_takes and any("撤销认定" in s for s in a.settings)
+    assert "撤销认定" in output.note and any("撤销认定" in s for s in a.settings)
+    assert "撤销认定" not in output.what_it_takes  # the county's own form quotes what it takes
     # continued compliance with the 2022 criteria: 61.2 → 70.3 is 7.2% a year, not above 10%
     assert a.result("1.2").verdict == "达标"
     assert a.result("1.5").verdict == "未达标"

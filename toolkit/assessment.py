@@ -245,13 +245,13 @@ def _plan(client: Client, c: Criterion, rb: Rulebook) -> list[CriterionResult]:
         take = "" if ok else (f"{t.name}实际完成值需再{'提高' if t.higher_is_better else '降低'}"
                               f"{amount}（达到目标值{fmt.number(tg, 2)}{t.unit}，"
                               f"当前完成度{fmt.number(ach, 1)}%）")
-        if not ok and consequence:
-            take += f"；{consequence}"
         r = _result(c, rb, **{**base, "verdict": PASS if ok else FAIL, "value": ach, "margin": ach - c.threshold,
                                 "formula": formula + f"；达标：完成度{OPERATOR_WORDS[c.operator]}{fmt.number(c.threshold)}%"},
                     what_it_takes=take)
         r.id, r.title = rid, title
-        r.note = "；".join(filter(None, notes + [basis]))
+        # The consequence (撤销认定) is for the consultant and the county's leaders (note, settings,
+        # memo), not for "what it takes", which the county's own review form quotes.
+        r.note = "；".join(filter(None, notes + [basis] + ([consequence] if not ok else [])))
         out.append(r)
     return out
 
