@@ -60,6 +60,7 @@ from toolkit import __version__
 from toolkit.atomic import atomic_path, remove_leftovers, write_text
 from toolkit.errors import BatchError
 from toolkit.naming import inside, safe_name
+from toolkit.package import sha256_file
 from toolkit.paths import criteria_dir, data_dir, notebooks_dir, rounds_dir, templates_dir
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
@@ -124,14 +125,6 @@ class BatchResult:
 
 
 # -- fingerprints (resume) -----------------------------------------------------------------------
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def inputs_sha256(folder: Path) -> str:
     """One hash over intake.xlsx and every file under evidence/ (names and contents)."""
