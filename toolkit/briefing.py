@@ -34,6 +34,7 @@ from toolkit.errors import ToolkitError
 from toolkit.formatting import date_cn, number, parse_date, percent, with_unit
 from toolkit.model import PLAN_CITIES, XPCC
 from toolkit.naming import safe_name
+from toolkit.rulebook import label_of, title_of
 from toolkit.verdicts import (
     ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
 )
@@ -95,15 +96,6 @@ def _kind_of(item: str) -> str | None:
         if item.startswith(label):
             return kind
     return None
-
-
-def _rulebook_title(assessment) -> str:
-    try:
-        from toolkit.rulebook import load_rulebook
-
-        return load_rulebook(assessment.rulebook).title
-    except Exception:
-        return assessment.rulebook
 
 
 def _is_num(x) -> bool:
@@ -215,7 +207,7 @@ def settings_sentence(assessment) -> str:
 
 
 def method_sentence(assessment) -> str:
-    base = (f"评估依据：{_rulebook_title(assessment)}（规则库 {assessment.rulebook}，版本 {assessment.rulebook_version}）。"
+    base = (f"评估依据：{label_of(assessment.rulebook, assessment.rulebook_version)}。"
             "准备度为0–100分的综合参考值，任何一项硬性标准未达标均不能由分数弥补。")
     rest = [s for s in assessment.settings if not s.startswith("规则库")]
     return base + ("口径：" + "；".join(rest) + "。" if rest else "")
@@ -479,7 +471,7 @@ def _common(client, assessment, round, today) -> dict:
         "unverified_sentence": unverified_sentence(assessment),
         "settings_sentence": settings_sentence(assessment),
         "method_sentence": method_sentence(assessment),
-        "rulebook_title": _rulebook_title(assessment),
+        "rulebook_title": title_of(assessment.rulebook),
     }
 
 

@@ -36,6 +36,7 @@ from toolkit.atomic import atomic_path
 from toolkit.formatting import number, percent, with_unit, yi
 from toolkit.model import TIERS
 from toolkit.naming import safe_name
+from toolkit.rulebook import title_of
 from toolkit.verdicts import (
     DIMENSION_NAMES, ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
 )
@@ -213,7 +214,7 @@ def chart_dimensions(client, assessment, out_dir: Path) -> Path:
     ax.set_title(title, x=-0.5, ha="left")
     if veto:
         fig.text(0.01, 0.02, "负面清单：存在一票否决事项", color=VERDICT_COLOURS[VETO], fontsize=8)
-    _subtitle(fig, f"{assessment.cluster_name} · {assessment.rulebook}")
+    _subtitle(fig, f"{assessment.cluster_name} · {title_of(assessment.rulebook)}")
     return _save(fig, out_dir, FILES["dimensions"])
 
 
@@ -275,7 +276,7 @@ def chart_criteria(client, assessment, out_dir: Path) -> Path:
     if any_unverified:
         handles.append(Line2D([], [], color=UNVERIFIED_COLOUR, lw=1.6, ls=(0, (3, 2)), label=f"{UNVERIFIED_NOTE}"))
     fig.legend(handles=handles, loc="upper right", ncol=len(handles), bbox_to_anchor=(0.99, 0.995))
-    _subtitle(fig, f"{assessment.cluster_name} · {assessment.rulebook}")
+    _subtitle(fig, f"{assessment.cluster_name} · {title_of(assessment.rulebook)}")
     return _save(fig, out_dir, FILES["criteria"])
 
 

@@ -24,6 +24,7 @@ from toolkit.errors import TemplateError
 from toolkit.model import TIERS, Client
 from toolkit.narrative import OPERATOR_WORDS, Narrative, with_unit
 from toolkit.paths import templates_dir
+from toolkit.rulebook import label_of
 from toolkit.verdicts import DIMENSION_NAMES, PASS, UNVERIFIED_NOTE, Assessment
 
 S = ""  # a text value in a spec
@@ -303,7 +304,7 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
         "years": {"y1": str(years[0] or ""), "y2": str(years[1] or ""), "y3": str(years[2] or "")},
         "indicator_rows": indicator_rows,
         "assessment": {"overall": _t(assessment.overall), "readiness": fmt.number(assessment.readiness, 0),
-                       "rulebook": _rulebook_label(assessment),
+                       "rulebook": label_of(_t(assessment.rulebook), _t(assessment.rulebook_version)),
                        "note": "".join(note)},
         "criteria_rows": criteria_rows,
         "basic_paragraphs": paras("basic"),
@@ -319,18 +320,6 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
                      "missing_text": missing_text},
         "generated": _today(today),
     }
-
-
-def _rulebook_label(assessment: Assessment) -> str:
-    """The rulebook as a reader names it (its title and version), not by its file id."""
-    try:
-        from toolkit.rulebook import load_rulebook
-
-        title = _t(load_rulebook(assessment.rulebook).title)
-    except Exception:  # a rulebook file moved since the assessment: its id still says which
-        title = _t(assessment.rulebook)
-    version = _t(assessment.rulebook_version)
-    return f"{title}，规则版本{version}" if version else title
 
 
 def application_template(client: Client) -> str:

@@ -456,3 +456,18 @@ def load_rulebook(name_or_path: "str | Path | Rulebook") -> Rulebook:
 def default_rulebook(client) -> str:
     """The rulebook for a client: ``review-2022`` for a 复核, else ``national-2022``."""
     return "review-2022" if getattr(client, "is_review", False) else "national-2022"
+
+
+def title_of(rulebook_id: str) -> str:
+    """A rulebook's title as a reader names it (e.g. 中小企业特色产业集群认定标准（2022年版）), for the
+    documents; its file id when the file can no longer be read (the id still says which)."""
+    try:
+        return load_rulebook(rulebook_id).title or str(rulebook_id)
+    except RulebookError:
+        return str(rulebook_id)
+
+
+def label_of(rulebook_id: str, version: str = "") -> str:
+    """Title and version, e.g. 中小企业特色产业集群认定标准（2022年版），规则版本2022.1."""
+    title = title_of(rulebook_id)
+    return f"{title}，规则版本{version}" if version else title
