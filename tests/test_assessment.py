@@ -114,3 +114,10 @@ def test_review_batch_is_checked_against_the_round():
     assert a.rulebook == "review-2022"
     assert any("不在本年度复核范围" in s for s in a.settings)
     assert any("复核2023年度认定的集群" in s and "不在" not in s for s in assess(review, round=2026).settings)
+
+
+def test_indicator_years_that_are_not_the_rounds_last_three_are_flagged():
+    client = make_client()  # indicator years 2022–2024
+    assert not any(s.startswith("指标年度") for s in assess(client, round=2025).settings)
+    flagged = [s for s in assess(client, round=2022).settings if s.startswith("指标年度")]
+    assert flagged and "2019—2021" in flagged[0]

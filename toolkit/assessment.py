@@ -335,6 +335,11 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
                 f"占比及普及率取最新年度（{client.latest_year}年）" if client.years else "占比及普及率取最新年度"]
     if rnd is not None:
         settings.append(f"申报年度：{rnd.label}（{rnd.notice or '通知文号未获取'}）")
+        if client.years and client.latest_year != rnd.year - 1:
+            # "近三年" of a round is the three years before it: data of other years is a wrong workbook
+            # or a wrong --round, and the verdicts would answer the wrong question.
+            settings.append(f"指标年度：{client.years[0]}—{client.latest_year}年，{rnd.label}的近三年通常为"
+                            f"{rnd.year - 3}—{rnd.year - 1}年，请核实工作簿或申报年度")
     settings += relax_text
     if rnd is not None and client.is_review:
         ry = client.recognised_year
