@@ -288,3 +288,14 @@ def test_an_output_that_is_a_file_is_named(tmp_path, capsys):
     folder = demo_clients()["demo_qingchuan"].folder
     assert main(["brief", str(folder), "--output", str(f), "--today", "2025-05-10"]) == 2
     assert "是文件，不是文件夹" in capsys.readouterr().err
+
+
+def test_gap_status_reads_in_words_not_comparison_signs():
+    from toolkit.assessment import assess
+    from toolkit.intake import read_client
+    from toolkit.paths import examples_dir
+
+    client = read_client(examples_dir() / "clients" / "minshan")
+    statuses = [briefing._status(r) for r in assess(client).results if r.verdict != "达标"]
+    assert statuses and all("要求不低于" in s for s in statuses)
+    assert not any(sign in s for s in statuses for sign in "≥≤><")

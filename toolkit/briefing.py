@@ -33,6 +33,7 @@ from toolkit import paths
 from toolkit.errors import ToolkitError
 from toolkit.formatting import date_cn, number, parse_date, percent, with_unit
 from toolkit.model import PLAN_CITIES, XPCC
+from toolkit.measures import OPERATOR_WORDS
 from toolkit.naming import safe_name
 from toolkit.rulebook import label_of, title_of
 from toolkit.verdicts import (
@@ -53,7 +54,6 @@ CAPTIONS = {
     "plan": "三年发展规划目标完成情况",
     "quota": "候选集群准备度排序与推荐名额",
 }
-OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def _shortfall(r) -> float:
 
 
 def _status(r) -> str:
-    op = OPERATORS.get(r.operator or "", r.operator or "")
+    op = OPERATOR_WORDS.get(r.operator or "", r.operator or "")  # 不低于, 超过 …: words, as the criteria read
     unv = f"（{UNVERIFIED_NOTE}）" if not r.verified and r.kind in ("quantitative", "plan") else ""
     if r.kind == "plan":
         return f"目标完成度{percent(r.value)}，要求{op}{percent(r.threshold)}{unv}" if _is_num(r.value) else "实际完成值缺失"
