@@ -236,3 +236,12 @@ def test_review_plan_gaps_name_the_target_and_say_its_progress_once():
     text = n.section("plan_completion").text
     assert "65.9%" in text and "66%" not in text  # one figure for the share achieved, one decimal
     assert "（东塘纺织服务中心，国家级）" in n.section("dim8").text
+
+
+def test_quotes_inside_a_quoted_criterion_become_single_quotes():
+    from toolkit.narrative import quoted
+
+    assert quoted("参与“一带一路”建设") == "“参与‘一带一路’建设”"
+    client = read_client(examples_dir() / "clients" / "linquan")  # lacks the open-cooperation evidence
+    text = draft(client, assess(client)).to_markdown()
+    assert "‘一带一路’" in text and "““" not in text and "对照“参与“" not in text

@@ -60,6 +60,13 @@ MEASURE_LABELS = {
 OPERATOR_WORDS = {">=": "不低于", ">": "高于", "<=": "不超过", "<": "低于", "==": "等于"}
 
 
+def quoted(text) -> str:
+    """“text”, with quotes inside it turned into single quotes as Chinese nesting wants:
+    参与“一带一路”建设 → “参与‘一带一路’建设”."""
+    inner = str(text).replace("“", "‘").replace("”", "’")
+    return f"“{inner}”"
+
+
 def narrative_dir() -> Path:
     return templates_dir() / "narrative"
 
@@ -429,6 +436,7 @@ def environment(folder: Path | None = None):
     env.add_extension(_blank_line_extension())
     env.filters["join_cn"] = lambda xs, sep="、": sep.join(str(x) for x in xs if str(x).strip())
     env.filters["sentence"] = _sentence
+    env.filters["quoted"] = quoted
     env.globals["UNVERIFIED"] = UNVERIFIED_NOTE
     return env
 
