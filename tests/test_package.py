@@ -64,6 +64,26 @@ def test_package_of_a_demo_client(tmp_path, brief_calls):
     assert [p.name for p in res.path.parent.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_given_assessment_and_narrative_are_packaged_as_they_are(tmp_path, brief_calls, monkeypatch):
+    """The client notebook passes what it showed: the package holds exactly that, computed once."""
+    import toolkit.assessment
+    import toolkit.narrative
+    from toolkit.intake import read_client
+
+    client = read_client(QINGCHUAN)
+    shown = toolkit.assessment.assess(client, None, 2025)
+    narrative = toolkit.narrative.draft(client, shown)
+
+    def not_again(*a, **k):
+        raise AssertionError("computed a second time")
+
+    monkeypatch.setattr(toolkit.assessment, "assess", not_again)
+    monkeypatch.setattr(toolkit.narrative, "draft", not_again)
+    res = package.build_package(client, round=2025, output=tmp_path, assessment=shown, narrative=narrative)
+    assert res.assessment is shown
+    assert (res.path / package.NARRATIVE_FILE).read_text(encoding="utf-8") == narrative.to_markdown()
+
+
 def test_a_review_client_gets_the_review_form(tmp_path, brief_calls):
     res = package.build_package(examples_dir() / "clients" / "dongtang", round=2025, output=tmp_path)
     assert (res.path / "附件3_复核申报表.docx").is_file()

@@ -155,13 +155,15 @@ def narrative_preview(narrative, paragraphs: int = 1) -> "Any":
     return Markdown("\n\n".join(parts))
 
 
-def write_package(client, *, client_dir, round, rulebook=None, output="output", western_relaxation=False):
-    """Build the client's package (``toolkit.package.build_package``)."""
+def write_package(client, *, client_dir, round, rulebook=None, output="output", western_relaxation=False,
+                  assessment=None, narrative=None):
+    """Build the client's package (``toolkit.package.build_package``) from the assessment and narrative
+    the notebook shows, so the audit trail and the package agree."""
     from toolkit.package import build_package
 
     fault_point(client_dir, "package")
     return build_package(client, round=round, rulebook=rulebook or None, output=output,
-                         western_relaxation=western_relaxation)
+                         western_relaxation=western_relaxation, assessment=assessment, narrative=narrative)
 
 
 def package_charts(package) -> dict[str, Path]:

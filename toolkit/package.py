@@ -181,8 +181,14 @@ def write_brief_if_available(client, assessment, round, out_dir: Path, *, today=
 
 
 def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=None, output: Path | str = "output",
-                  western_relaxation: bool = False, today=None) -> PackageResult:
-    """Write the client's package (see the module docstring); returns its folder, manifest and assessment."""
+                  western_relaxation: bool = False, today=None, assessment: Assessment | None = None,
+                  narrative=None) -> PackageResult:
+    """Write the client's package (see the module docstring); returns its folder, manifest and assessment.
+
+    ``assessment`` and ``narrative``: pass the ones already made for this client (the client notebook
+    does), so the package holds exactly what the notebook showed and nothing is computed twice; by
+    default they are made here from ``rulebook``, ``round`` and ``western_relaxation``.
+    """
     from toolkit.assessment import assess
     from toolkit.documents import application_filename, write_application, write_evidence_checklist
     from toolkit.narrative import draft
@@ -195,11 +201,13 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
         client = read_client(client_or_dir)
     rnd = _resolve_round(round)
     today = _today(today)
-    assessment = assess(client, rulebook, rnd, western_relaxation=western_relaxation)
-    narrative = draft(client, assessment)
+    if assessment is None:
+        assessment = assess(client, rulebook, rnd, western_relaxation=western_relaxation)
+    if narrative is None:
+        narrative = draft(client, assessment)
     year = getattr(rnd, "year", None) or assessment.round
     if not year:
-        raise PackageError("A package needs a round (year): pass round=2025 or --round 2025.")
+        raise PackageError("申报包需要申报年度：请指定 --round（如 --round 2025），或在 Python 中传入 round=2025。")
     target = package_dir(output, year, client.recommender, client.id)
     notes: list[str] = []
 
