@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.assessment import assess  # noqa: E402
-from toolkit.intake import read_client  # noqa: E402
-from toolkit.paths import examples_dir  # noqa: E402
+from toolkit.assess.assessment import assess  # noqa: E402
+from toolkit.intake.reader import read_client  # noqa: E402
+from toolkit.core.paths import examples_dir  # noqa: E402
 
 BUDGET = 0.1  # seconds per assessment
 

@@ -31,8 +31,8 @@ PY = sys.executable
 
 IMPORTS_ONLY = """
 import pandas, matplotlib, matplotlib.pyplot, docx, docxtpl, openpyxl, yaml, jinja2
-import toolkit.intake, toolkit.assessment, toolkit.narrative, toolkit.documents, toolkit.package
-import toolkit.charts, toolkit.briefing, toolkit.province
+import toolkit.intake.reader, toolkit.assess.assessment, toolkit.documents.narrative, toolkit.documents.forms, toolkit.package.writer
+import toolkit.documents.charts, toolkit.documents.briefing, toolkit.province.tables
 """
 
 
@@ -62,11 +62,11 @@ def imports_notebook(path: Path) -> Path:
 
 def in_process(clients: list[str], output: str) -> None:
     """(c): the work of the client notebook, then the province tables, in this one process."""
-    from toolkit import notebooks as nbk
-    from toolkit.assessment import assess
-    from toolkit.intake import check_workbook
-    from toolkit.narrative import draft
-    from toolkit.province import write_province_tables
+    from toolkit import notebook as nbk
+    from toolkit.assess.assessment import assess
+    from toolkit.intake.reader import check_workbook
+    from toolkit.documents.narrative import draft
+    from toolkit.province.tables import write_province_tables
 
     for c in clients:
         checked = check_workbook(c)

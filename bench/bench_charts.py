@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.assessment import assess  # noqa: E402
-from toolkit.charts import draw_client_charts  # noqa: E402
-from toolkit.intake import read_client  # noqa: E402
-from toolkit.paths import examples_dir  # noqa: E402
+from toolkit.assess.assessment import assess  # noqa: E402
+from toolkit.documents.charts import draw_client_charts  # noqa: E402
+from toolkit.intake.reader import read_client  # noqa: E402
+from toolkit.core.paths import examples_dir  # noqa: E402
 
 BUDGET = 1.0  # seconds for all charts of one client
 REPS = 5

@@ -12,7 +12,7 @@ Four fictional counties (see the team contracts for the facts other parts of the
 
 and data/examples/broken/ (a workbook with planted problems, listed in PLANTED.yaml).
 
-Every workbook is written by ``toolkit.intake_template.build_workbook`` (the same template a county
+Every workbook is written by ``toolkit.intake.blank.build_workbook`` (the same template a county
 receives), then its zip entries are given fixed timestamps so that re-running the script changes no
 byte. Firm names and credit codes are fictional; the codes carry valid GB 32100-2015 check digits.
 """
@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from toolkit import credit_code, schema  # noqa: E402
-from toolkit.intake_template import build_workbook  # noqa: E402
+from toolkit.intake import credit_code  # noqa: E402
+
+from toolkit.intake import schema  # noqa: E402
+from toolkit.intake.blank import build_workbook  # noqa: E402
 
 EXAMPLES = ROOT / "data" / "examples"
 YEARS = [2022, 2023, 2024]

@@ -1,17 +1,17 @@
 """Situations for the chart and briefing tests: demo-like clients built with tests/factories.py (a
 clear pass, failing output, missing years and data, an empty roster, a western county near the
 thresholds, a Liaoning county with its own provincial deadline, a review with plan targets) and the
-demo clients of data/examples/clients, each assessed with the real ``toolkit.assessment.assess``.
+demo clients of data/examples/clients, each assessed with the real ``toolkit.assess.assessment.assess``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.assessment import assess
-from toolkit.model import REVIEW, PlanTarget
-from toolkit.rounds import load_round
-from toolkit.verdicts import Assessment
+from toolkit.assess.assessment import assess
+from toolkit.intake.model import REVIEW, PlanTarget
+from toolkit.assess.rounds import load_round
+from toolkit.assess.result import Assessment
 
 from factories import make_client
 
@@ -29,7 +29,7 @@ def round_2025():
 # --- the situations ---------------------------------------------------------------------------------
 def situations() -> dict:
     """name → Client: the demo-like variants the charts and the briefing must handle."""
-    from toolkit.model import Firm
+    from toolkit.intake.model import Firm
 
     s = {
         "qualifies": make_client(),
@@ -71,11 +71,11 @@ def situations() -> dict:
 
 
 def demo_clients() -> dict:
-    """The demo clients in data/examples/clients, read with toolkit.intake (empty until they exist)."""
+    """The demo clients in data/examples/clients, read with toolkit.intake.reader (empty until they exist)."""
     out = {}
     if not EXAMPLES.is_dir():
         return out
-    from toolkit.intake import read_client
+    from toolkit.intake.reader import read_client
 
     for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "intake.xlsx").is_file()):
         out[f"demo_{folder.name}"] = read_client(folder)

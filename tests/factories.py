@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.model import Client, EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source, Value
+from toolkit.intake.model import Client, EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source, Value
 
 FILE = "intake.xlsx"
 YEARS = [2022, 2023, 2024]

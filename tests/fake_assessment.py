@@ -1,14 +1,14 @@
 """A hand-built ``Assessment`` for tests of the narrative, documents and package.
 
 It follows the national criteria closely enough to give every verdict kind (达标, 未达标, 待补证,
-数据缺失, 一票否决, unverified thresholds); the real ``toolkit.assessment.assess`` is used where it is
+数据缺失, 一票否决, unverified thresholds); the real ``toolkit.assess.assessment.assess`` is used where it is
 available (``assess_or_fake``).
 """
 
 from __future__ import annotations
 
-from toolkit.model import Client
-from toolkit.verdicts import (ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, VETO,
+from toolkit.intake.model import Client
+from toolkit.assess.result import (ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, VETO,
                               Assessment, CriterionResult, DimensionSummary)
 
 NAMES = {1: "具有较强核心竞争力", 2: "优质中小企业梯度培育成效显著", 3: "产业链供应链协作高效", 4: "具有较强协同创新能力",
@@ -90,7 +90,7 @@ def fake_assess(client: Client) -> Assessment:
 
 def assess_or_fake(client: Client, round=None) -> Assessment:
     try:
-        from toolkit.assessment import assess
+        from toolkit.assess.assessment import assess
     except ImportError:
         return fake_assess(client)
     return assess(client, None, round)

@@ -8,9 +8,9 @@ from argparse import Namespace
 import pytest
 
 from factories import make_client
-from toolkit.assessment import assess, cmd_assess, format_table, write_json
-from toolkit.model import Firm, Value
-from toolkit.verdicts import SCHEMA_VERSION, Assessment
+from toolkit.assess.assessment import assess, cmd_assess, format_table, write_json
+from toolkit.intake.model import Firm, Value
+from toolkit.assess.result import SCHEMA_VERSION, Assessment
 
 
 def test_model_cluster_is_eligible_with_sources():
@@ -96,10 +96,10 @@ def test_table_shows_flags_and_sources():
 
 
 def test_cmd_assess_prints_and_writes(tmp_path, monkeypatch, capsys):
-    import toolkit.intake
+    import toolkit.intake.reader
 
     client = make_client(folder=tmp_path / "qingchuan")
-    monkeypatch.setattr(toolkit.intake, "read_client", lambda path: client)
+    monkeypatch.setattr(toolkit.intake.reader, "read_client", lambda path: client)
     args = Namespace(dir=str(tmp_path / "qingchuan"), rulebook=None, round="2025", western_relaxation=False, json=None)
     assert cmd_assess(args) == 0
     out = capsys.readouterr().out

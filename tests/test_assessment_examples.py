@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 
 from toolkit import cli
-from toolkit.assessment import assess
-from toolkit.intake import read_client
-from toolkit.paths import examples_dir
+from toolkit.assess.assessment import assess
+from toolkit.intake.reader import read_client
+from toolkit.core.paths import examples_dir
 
 CLIENTS = examples_dir() / "clients"
 NAMES = ["qingchuan", "linquan", "minshan", "dongtang"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit import atomic
-from toolkit.errors import ToolkitError
+from toolkit.core import atomic
+from toolkit.core.errors import ToolkitError
 
 
 def test_a_file_in_the_way_of_a_folder_is_named(tmp_path):

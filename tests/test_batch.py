@@ -1,6 +1,6 @@
-"""The batch runner (toolkit.batch): isolation, verification, resume, lock, bad input.
+"""The batch runner (toolkit.run.batch): isolation, verification, resume, lock, bad input.
 
-How the kernel is killed mid-run: the client notebook calls ``toolkit.notebooks.fault_point`` just
+How the kernel is killed mid-run: the client notebook calls ``toolkit.notebook.fault_point`` just
 before it writes the package; with the environment variable ``CLUSTERKIT_TEST_KILL_KERNEL`` set to
 ``<client folder name>:package`` that kernel sends itself SIGKILL there, exactly as a crash would.
 The batch passes its environment to every kernel, so the test sets the variable around run_batch.
@@ -20,8 +20,8 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from toolkit.batch import FAILED, OK, SKIPPED, package_complete, run_batch
-from toolkit.errors import BatchError
+from toolkit.run.batch import FAILED, OK, SKIPPED, package_complete, run_batch
+from toolkit.core.errors import BatchError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "examples" / "clients"
@@ -200,7 +200,7 @@ def test_resume_notices_changed_evidence_and_force(tmp_path):
 
 
 def test_a_restyled_template_makes_the_next_run_redo_the_package(tmp_path, monkeypatch):
-    import toolkit.batch as batch
+    import toolkit.run.batch as batch
 
     templates = tmp_path / "templates"
     shutil.copytree(Path(batch.templates_dir()), templates)

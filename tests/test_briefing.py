@@ -13,10 +13,11 @@ from docx import Document
 
 from briefing_support import assessment_for, demo_clients, round_2025, situations
 from factories import make_client
-from toolkit import briefing, office
+from toolkit.documents import briefing
+from toolkit.documents import office
 from toolkit.cli import main
-from toolkit.formatting import date_cn
-from toolkit.verdicts import FAIL, NEEDS_EVIDENCE, PASS
+from toolkit.core.formatting import date_cn
+from toolkit.assess.result import FAIL, NEEDS_EVIDENCE, PASS
 
 S = situations()
 ROUND = round_2025()
@@ -291,9 +292,9 @@ def test_an_output_that_is_a_file_is_named(tmp_path, capsys):
 
 
 def test_gap_status_reads_in_words_not_comparison_signs():
-    from toolkit.assessment import assess
-    from toolkit.intake import read_client
-    from toolkit.paths import examples_dir
+    from toolkit.assess.assessment import assess
+    from toolkit.intake.reader import read_client
+    from toolkit.core.paths import examples_dir
 
     client = read_client(examples_dir() / "clients" / "minshan")
     statuses = [briefing._status(r) for r in assess(client).results if r.verdict != "达标"]

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from briefing_support import assessment_for, demo_clients, round_2025, situations
-from toolkit import charts
-from toolkit.formatting import number
+from toolkit.documents import charts
+from toolkit.core.formatting import number
 
 SITUATIONS = situations()
 DEMOS = demo_clients()
@@ -112,7 +112,7 @@ def test_plan_chart_shows_achievement_and_missing_actuals(tmp_path):
 
 
 def test_achievement_directions():
-    from toolkit.model import PlanTarget
+    from toolkit.intake.model import PlanTarget
 
     assert charts.achievement(PlanTarget("a", None, "亿元", 2022, 61.2, 2025, 75, 70.3)) == pytest.approx(65.94, abs=0.01)
     assert charts.achievement(PlanTarget("e", None, "", 2022, 0.45, 2025, 0.40, 0.39, higher_is_better=False)) == pytest.approx(120)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from toolkit import credit_code
+from toolkit.intake import credit_code
 
 
 def test_weights_are_powers_of_three_mod_31():

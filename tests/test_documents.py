@@ -11,13 +11,14 @@ import pytest
 from docx import Document
 
 from factories import make_client
-from toolkit import documents, office
-from toolkit.assessment import assess
-from toolkit.errors import TemplateError
-from toolkit.intake import read_client
-from toolkit.model import EvidenceItem
-from toolkit.narrative import draft
-from toolkit.paths import examples_dir
+from toolkit.documents import forms as documents
+from toolkit.documents import office
+from toolkit.assess.assessment import assess
+from toolkit.core.errors import TemplateError
+from toolkit.intake.reader import read_client
+from toolkit.intake.model import EvidenceItem
+from toolkit.documents.narrative import draft
+from toolkit.core.paths import examples_dir
 
 NASTY = {"cluster_name": "青川县\"智能\"<小家电>&产业集群'", "county": "青川县<&>", "applicant": "经信局 & \"发改局\" '联合'",
          "brand": "<b>青川</b> & “小家电”"}

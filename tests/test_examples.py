@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit import credit_code, schema
+from toolkit.intake import credit_code
+
+from toolkit.intake import schema
 from toolkit.cli import main
-from toolkit.intake import check_workbook, read_client
+from toolkit.intake.reader import check_workbook, read_client
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"

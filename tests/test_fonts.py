@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from toolkit import fonts  # noqa: E402
+from toolkit.core import fonts  # noqa: E402
 
 SAMPLE = "中小企业特色产业集群 专精特新“小巨人” 集群工业总产值（亿元）−5 ≥40亿元 ％"
 

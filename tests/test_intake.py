@@ -13,11 +13,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from toolkit import cells, schema
+from toolkit.intake import cells
+
+from toolkit.intake import schema
 from toolkit.cli import main
-from toolkit.errors import IntakeError, Problem, ToolkitError
-from toolkit.intake import check_workbook, read_client, write_annotated
-from toolkit.model import Client
+from toolkit.core.errors import IntakeError, Problem, ToolkitError
+from toolkit.intake.reader import check_workbook, read_client, write_annotated
+from toolkit.intake.model import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = ROOT / "data" / "examples" / "clients"
@@ -539,7 +541,7 @@ def _calc_roundtrip(src: Path, outdir: Path) -> Path:
     import subprocess
     import tempfile
 
-    from toolkit import office
+    from toolkit.documents import office
 
     exe = office.soffice()
     if exe is None:

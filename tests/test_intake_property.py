@@ -12,9 +12,9 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from toolkit.errors import IntakeError
-from toolkit.intake import read_client
-from toolkit.model import Client
+from toolkit.core.errors import IntakeError
+from toolkit.intake.reader import read_client
+from toolkit.intake.model import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "examples" / "clients" / "qingchuan" / "intake.xlsx"

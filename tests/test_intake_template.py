@@ -5,12 +5,12 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from toolkit import schema
+from toolkit.intake import schema
 from toolkit.cli import main
-from toolkit.intake import check_workbook, read_client
-from toolkit.intake_template import build_workbook, default_years, write_blank_workbook
-from toolkit.model import PROVINCES
-from toolkit.errors import ToolkitError
+from toolkit.intake.reader import check_workbook, read_client
+from toolkit.intake.blank import build_workbook, default_years, write_blank_workbook
+from toolkit.intake.model import PROVINCES
+from toolkit.core.errors import ToolkitError
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_filled_template_round_trips(tmp_path):
             "negative": {i["id"]: "否" for i in schema.sheet("negative")["items"]},
             "roster": [{"name": "某茶业有限公司", "credit_code": "91530000MA6K00000P", "is_sme": "是",
                         "in_leading_industry": "是", "high_tech": "是"}]}
-    from toolkit import credit_code
+    from toolkit.intake import credit_code
 
     data["roster"][0]["credit_code"] = credit_code.make("91530000MA6K00000")
     wb = build_workbook("某县普洱茶产业集群", [2021, 2022, 2023], data)
@@ -190,7 +190,7 @@ def test_new_client_refuses_years_or_names_check_would_reject(tmp_path, capsys, 
 
 
 def test_new_client_takes_the_three_years_in_any_order(tmp_path):
-    from toolkit.intake import check_workbook
+    from toolkit.intake.reader import check_workbook
 
     folder = tmp_path / "某某县"
     assert main(["new-client", str(folder), "--name", "某某县智能家电产业集群", "--years", "2024", "2023", "2022"]) == 0
@@ -204,7 +204,7 @@ def test_every_sheet_prints_one_page_wide_on_a4(blank):
     """Printed or saved as PDF (as a county office often does to check it), no sheet runs over several
     pages side by side: one page wide, A4, data sheets landscape with their header row on every page; the
     instructions' lines fit their column (a longer line was cut off at the page edge)."""
-    from toolkit.intake_template import _width
+    from toolkit.intake.blank import _width
 
     _, wb = blank
     for ws in wb.worksheets:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.errors import ToolkitError
-from toolkit.naming import MAX_BYTES, inside, safe_name
+from toolkit.core.errors import ToolkitError
+from toolkit.core.naming import MAX_BYTES, inside, safe_name
 
 
 @pytest.mark.parametrize("text", ["集" * 5000, "青川县" * 40 + "产业集群", "a" * 300, "集a" * 100])

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from factories import make_client
 from fake_assessment import fake_assess
-from toolkit.assessment import assess
-from toolkit.errors import TemplateError
-from toolkit.intake import read_client
-from toolkit.model import NegativeItem, PlanTarget
-from toolkit.narrative import (CONTEXT_SPEC, SECTIONS, assessment_facts, check_text, client_facts, dimension_facts,
+from toolkit.assess.assessment import assess
+from toolkit.core.errors import TemplateError
+from toolkit.intake.reader import read_client
+from toolkit.intake.model import NegativeItem, PlanTarget
+from toolkit.documents.narrative import (CONTEXT_SPEC, SECTIONS, assessment_facts, check_text, client_facts, dimension_facts,
                                draft, narrative_dir, result_facts)
-from toolkit.paths import examples_dir
+from toolkit.core.paths import examples_dir
 
 FORBIDDEN = re.compile(r"None|(?<![A-Za-z])nan(?![A-Za-z])|\{\{|\{%|\d\.\d{3,}|[，。；、][，。；、]")
 NEW_KEYS = ["basic"] + [f"dim{n}" for n in range(1, 9)] + ["negative", "plan"]
@@ -239,7 +239,7 @@ def test_review_plan_gaps_name_the_target_and_say_its_progress_once():
 
 
 def test_quotes_inside_a_quoted_criterion_become_single_quotes():
-    from toolkit.narrative import quoted
+    from toolkit.documents.narrative import quoted
 
     assert quoted("参与“一带一路”建设") == "“参与‘一带一路’建设”"
     client = read_client(examples_dir() / "clients" / "linquan")  # lacks the open-cooperation evidence

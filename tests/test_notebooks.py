@@ -68,7 +68,7 @@ def test_papermill_cli_runs_client_report_on_its_own(tmp_path):
 
 
 def test_relative_paths_resolve_from_project_in_jupyterlab(monkeypatch):
-    from toolkit import notebooks as nbk
+    from toolkit import notebook as nbk
 
     monkeypatch.chdir(ROOT / "notebooks")
     assert nbk.resolve("data/examples/clients/qingchuan") == ROOT / "data" / "examples" / "clients" / "qingchuan"
@@ -77,7 +77,7 @@ def test_relative_paths_resolve_from_project_in_jupyterlab(monkeypatch):
 
 
 def test_record_result_only_inside_a_batch(tmp_path, monkeypatch):
-    from toolkit import notebooks as nbk
+    from toolkit import notebook as nbk
 
     monkeypatch.delenv(nbk.RESULT_ENV, raising=False)
     assert nbk.record_result(package="x") is None

@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 
 from factories import make_client
-from toolkit import package
+from toolkit.package import writer as package
 from toolkit.cli import main
-from toolkit.errors import ToolkitError
-from toolkit.paths import examples_dir
+from toolkit.core.errors import ToolkitError
+from toolkit.core.paths import examples_dir
 
 QINGCHUAN = examples_dir() / "clients" / "qingchuan"
 
 
 @pytest.fixture
 def brief_calls(monkeypatch):
-    """A stand-in for toolkit.briefing (developed beside this step): records calls, writes one file."""
+    """A stand-in for toolkit.documents.briefing (developed beside this step): records calls, writes one file."""
     calls = []
 
     def write_brief(client, assessment, round, out_dir, *, today=None, charts=None):
@@ -32,7 +32,7 @@ def brief_calls(monkeypatch):
         out.write_bytes(b"brief")
         return {"memo": out}
 
-    monkeypatch.setitem(sys.modules, "toolkit.briefing", types.SimpleNamespace(write_brief=write_brief))
+    monkeypatch.setitem(sys.modules, "toolkit.documents.briefing", types.SimpleNamespace(write_brief=write_brief))
     return calls
 
 
@@ -66,19 +66,19 @@ def test_package_of_a_demo_client(tmp_path, brief_calls):
 
 def test_a_given_assessment_and_narrative_are_packaged_as_they_are(tmp_path, brief_calls, monkeypatch):
     """The client notebook passes what it showed: the package holds exactly that, computed once."""
-    import toolkit.assessment
-    import toolkit.narrative
-    from toolkit.intake import read_client
+    import toolkit.assess.assessment
+    import toolkit.documents.narrative
+    from toolkit.intake.reader import read_client
 
     client = read_client(QINGCHUAN)
-    shown = toolkit.assessment.assess(client, None, 2025)
-    narrative = toolkit.narrative.draft(client, shown)
+    shown = toolkit.assess.assessment.assess(client, None, 2025)
+    narrative = toolkit.documents.narrative.draft(client, shown)
 
     def not_again(*a, **k):
         raise AssertionError("computed a second time")
 
-    monkeypatch.setattr(toolkit.assessment, "assess", not_again)
-    monkeypatch.setattr(toolkit.narrative, "draft", not_again)
+    monkeypatch.setattr(toolkit.assess.assessment, "assess", not_again)
+    monkeypatch.setattr(toolkit.documents.narrative, "draft", not_again)
     res = package.build_package(client, round=2025, output=tmp_path, assessment=shown, narrative=narrative)
     assert res.assessment is shown
     assert (res.path / package.NARRATIVE_FILE).read_text(encoding="utf-8") == narrative.to_markdown()
@@ -98,7 +98,7 @@ def test_a_failed_rerun_leaves_the_old_package_and_no_temporary_folder(tmp_path,
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("toolkit.documents.write_evidence_checklist", boom)
+    monkeypatch.setattr("toolkit.documents.forms.write_evidence_checklist", boom)
     with pytest.raises(RuntimeError):
         package.build_package(QINGCHUAN, round=2025, output=tmp_path)
     after = {p.relative_to(first.path): p.read_bytes() for p in first.path.rglob("*") if p.is_file()}
@@ -137,7 +137,7 @@ def test_a_client_named_with_markup_and_slashes_is_packaged_inside_the_root(tmp_
 
 
 def test_missing_evidence_files_are_listed_not_a_crash(tmp_path, brief_calls):
-    from toolkit.model import EvidenceItem
+    from toolkit.intake.model import EvidenceItem
 
     client = make_client(folder=tmp_path / "c", evidence=[EvidenceItem("产值证明", "evidence/none.pdf", ("statistics",))])
     res = package.build_package(client, round=2025, output=tmp_path / "out")
@@ -147,9 +147,9 @@ def test_missing_evidence_files_are_listed_not_a_crash(tmp_path, brief_calls):
 
 
 def test_without_the_briefing_step_the_package_says_so(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "toolkit.briefing", None)  # import fails
+    monkeypatch.setitem(sys.modules, "toolkit.documents.briefing", None)  # import fails
     res = package.build_package(make_client(folder=tmp_path / "c", evidence=[]), round=2025, output=tmp_path / "o")
-    assert res.manifest["brief"] == {} and "toolkit.briefing" in res.manifest["notes"][0]
+    assert res.manifest["brief"] == {} and "toolkit.documents.briefing" in res.manifest["notes"][0]
 
 
 def test_cmd_package_prints_the_folder_and_files(tmp_path, brief_calls, capsys):
@@ -191,7 +191,7 @@ def test_an_output_that_is_a_file_is_a_clear_error(tmp_path, brief_calls, capsys
 
 
 def test_package_with_the_real_briefing_step(tmp_path):
-    pytest.importorskip("toolkit.briefing")
+    pytest.importorskip("toolkit.documents.briefing")
     res = package.build_package(QINGCHUAN, round=2025, output=tmp_path, today="2025-05-01")
     assert res.manifest["brief"] and not res.manifest["notes"]
     with zipfile.ZipFile(res.zip) as z:

@@ -12,14 +12,15 @@ import pytest
 from openpyxl import load_workbook
 
 from factories import make_client
-from toolkit import office, province
+from toolkit.documents import office
+from toolkit.province import tables as province
 from toolkit.cli import main
-from toolkit.package import build_package
-from toolkit.paths import examples_dir
-from toolkit.province import (NOT_QUALIFIED, OVER_QUOTA, QUOTA_UNKNOWN, RECOMMEND, RECOMMEND_INCOMPLETE, SAME_FIELD,
+from toolkit.package.writer import build_package
+from toolkit.core.paths import examples_dir
+from toolkit.province.tables import (NOT_QUALIFIED, OVER_QUOTA, QUOTA_UNKNOWN, RECOMMEND, RECOMMEND_INCOMPLETE, SAME_FIELD,
                               Candidate, decide_recommendations, decide_reviews)
-from toolkit.rounds import load_round
-from toolkit.verdicts import ELIGIBLE, INCOMPLETE, NOT_ELIGIBLE
+from toolkit.assess.rounds import load_round
+from toolkit.assess.result import ELIGIBLE, INCOMPLETE, NOT_ELIGIBLE
 
 
 def cand(name, readiness, overall=ELIGIBLE, sub_field=None, review=False, **summary) -> Candidate:
@@ -79,7 +80,7 @@ def built(tmp_path_factory):
     """Packages of: four 宁波市 clusters (quota 2; two share a 细分领域), and the four demo clients. Built once."""
     tmp_path = tmp_path_factory.mktemp("province")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "toolkit.briefing", types.SimpleNamespace(
+        mp.setitem(sys.modules, "toolkit.documents.briefing", types.SimpleNamespace(
             write_brief=lambda client, assessment, round, out_dir, **k: {}))
         return _build(tmp_path)
 

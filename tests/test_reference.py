@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from toolkit import reference
-from toolkit.errors import ToolkitError
+from toolkit.province import reference
+from toolkit.core.errors import ToolkitError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "reference" / "recognised_clusters.csv"

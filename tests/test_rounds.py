@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from factories import make_client
-from toolkit.assessment import assess
-from toolkit.errors import RoundError
-from toolkit.rounds import available_rounds, load_round
+from toolkit.assess.assessment import assess
+from toolkit.core.errors import RoundError
+from toolkit.assess.rounds import available_rounds, load_round
 
 
 def test_all_rounds_load():

@@ -7,10 +7,10 @@ import textwrap
 import pytest
 
 from factories import make_client
-from toolkit.assessment import assess
-from toolkit.errors import RulebookError
-from toolkit.rulebook import available_rulebooks, default_rulebook, load_rulebook
-from toolkit.schema import load_schema
+from toolkit.assess.assessment import assess
+from toolkit.core.errors import RulebookError
+from toolkit.assess.rulebook import available_rulebooks, default_rulebook, load_rulebook
+from toolkit.intake.schema import load_schema
 
 
 def write(tmp_path, name, text):

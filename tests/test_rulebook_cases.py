@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from factories import make_client
-from toolkit.assessment import assess
-from toolkit.model import EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source
-from toolkit.rulebook import available_rulebooks, load_rulebook
-from toolkit.verdicts import VERDICTS
+from toolkit.assess.assessment import assess
+from toolkit.intake.model import EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source
+from toolkit.assess.rulebook import available_rulebooks, load_rulebook
+from toolkit.assess.result import VERDICTS
 
 CASES_DIR = Path(__file__).parent / "rulebook_cases"
 

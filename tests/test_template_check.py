@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from toolkit import template_check as tc
+from toolkit.documents import template_check as tc
 from toolkit.cli import main
-from toolkit.documents import CONTEXT_SPEC
-from toolkit.errors import TemplateError
-from toolkit.narrative import narrative_dir
-from toolkit.paths import templates_dir
+from toolkit.documents.forms import CONTEXT_SPEC
+from toolkit.core.errors import TemplateError
+from toolkit.documents.narrative import narrative_dir
+from toolkit.core.paths import templates_dir
 
 
 def _errors(findings):

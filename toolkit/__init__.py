@@ -2,8 +2,8 @@
 
 The pipeline is a chain of plain functions, each a function of the previous step's output:
 
-    intake (toolkit.intake)  →  assessment (toolkit.assessment)  →  narrative (toolkit.narrative)
-        →  documents (toolkit.documents) / charts (toolkit.charts)  →  package (toolkit.package)
+    intake (toolkit.intake.reader)  →  assessment (toolkit.assess.assessment)  →  narrative (toolkit.documents.narrative)
+        →  documents (toolkit.documents.forms) / charts (toolkit.documents.charts)  →  package (toolkit.package.writer)
 
 Importing ``toolkit`` is cheap: heavy libraries (pandas, matplotlib, docx) are imported by the
 modules that need them.

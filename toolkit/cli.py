@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError
+from toolkit.core.errors import ToolkitError
 
 
 def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: str | None = "2025") -> None:
@@ -37,37 +37,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", nargs=3, type=int, metavar="YEAR",
                    help="the three indicator years (default: the three years before this one)")
     p.add_argument("--force", action="store_true", help="overwrite an existing intake.xlsx")
-    p.set_defaults(handler="toolkit.intake_template:cmd_new_client")
+    p.set_defaults(handler="toolkit.intake.blank:cmd_new_client")
 
     p = sub.add_parser("check", help="list every problem in a client's workbook by sheet and cell")
     p.add_argument("dir", help="client folder (holding intake.xlsx) or the workbook itself")
     p.add_argument("--annotated", default=None,
                    help="where to write the copy with problem cells highlighted (default: <dir>/intake.checked.xlsx)")
-    p.set_defaults(handler="toolkit.intake:cmd_check")
+    p.set_defaults(handler="toolkit.intake.reader:cmd_check")
 
     p = sub.add_parser("assess", help="assess a client against the criteria; prints a table, writes assessment.json")
     p.add_argument("dir", help="client folder")
     _add_rulebook_round(p)
     p.add_argument("--json", default=None, help="where to write assessment.json (default: <dir>/assessment.json)")
-    p.set_defaults(handler="toolkit.assessment:cmd_assess")
+    p.set_defaults(handler="toolkit.assess.assessment:cmd_assess")
 
     p = sub.add_parser("package", help="write a client's application package (Word documents, assessment, manifest, zip)")
     p.add_argument("dir", help="client folder")
     _add_rulebook_round(p)
     p.add_argument("--output", default="output", help="output root (default: %(default)s)")
-    p.set_defaults(handler="toolkit.package:cmd_package")
+    p.set_defaults(handler="toolkit.package.writer:cmd_package")
 
     p = sub.add_parser("province", help="province summary tables (附件2, 附件4) from a batch's packages")
     p.add_argument("output", help="a batch's output root, holding <round>/<province>/<client> packages")
     p.add_argument("--round", default="2025")
-    p.set_defaults(handler="toolkit.province:cmd_province")
+    p.set_defaults(handler="toolkit.province.tables:cmd_province")
 
     p = sub.add_parser("brief", help="briefing charts, memo and client proposal for one client")
     p.add_argument("dir", help="client folder")
     _add_rulebook_round(p)
     p.add_argument("--output", default="output", help="output root (default: %(default)s)")
     p.add_argument("--today", default=None, help="date to count the days to the deadline from (YYYY-MM-DD)")
-    p.set_defaults(handler="toolkit.briefing:cmd_brief")
+    p.set_defaults(handler="toolkit.documents.briefing:cmd_brief")
 
     p = sub.add_parser("batch", help="run every client's notebook and package, N at a time, then the province tables")
     p.add_argument("clients", nargs="+", help="client folders")
@@ -82,13 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an extra notebook parameter; it must be declared in the notebook's parameters cell")
     p.add_argument("--kernel", default="auto",
                    help="auto (a fresh kernel per client, forked from a preloaded server), or a kernel name such as python3")
-    p.set_defaults(handler="toolkit.batch:cmd_batch")
+    p.set_defaults(handler="toolkit.run.batch:cmd_batch")
 
     p = sub.add_parser("templates", help="work with the Word and text templates")
     tsub = p.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
     t = tsub.add_parser("check", help="lint Word templates: split tags, curly quotes, row loops, unknown variables")
     t.add_argument("paths", nargs="*", help="templates to check (default: every template in templates/)")
-    t.set_defaults(handler="toolkit.template_check:cmd_templates_check")
+    t.set_defaults(handler="toolkit.documents.template_check:cmd_templates_check")
 
     return parser
 

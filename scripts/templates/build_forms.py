@@ -6,7 +6,7 @@ Writes application.docx (附件1 申报表), review_application.docx (附件3 �
 evidence_checklist.docx (佐证材料清单), province_recommendations.docx (附件2 推荐汇总表) and
 province_reviews.docx (附件4 复核情况汇总表). The official field layout of these forms was not
 available: the templates follow the recognition criteria, and each says so in a note. A consultancy
-that has the official layout replaces the files (keeping the tag names of ``toolkit.documents``'
+that has the official layout replaces the files (keeping the tag names of ``toolkit.documents.forms``'
 CONTEXT_SPEC) and runs ``clusterkit templates check``.
 
 Every Jinja tag is typed in one run here (python-docx ``cell.text`` / ``add_run``), so none is split.

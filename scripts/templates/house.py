@@ -4,7 +4,7 @@ The shipped templates in ``templates/`` are built by the scripts beside this fil
 project's Python; each writes one or more .docx files). A consultancy that restyles a template in Word
 keeps its own file; the scripts only make the first version. Fonts are set in the styles, including
 the East Asian slot (``w:eastAsia``) that python-docx's ``font.name`` leaves alone, so Chinese text
-takes 仿宋/黑体 in Word and, through ``toolkit.fonts``' fontconfig aliases, Noto CJK in LibreOffice.
+takes 仿宋/黑体 in Word and, through ``toolkit.core.fonts``' fontconfig aliases, Noto CJK in LibreOffice.
 """
 
 from __future__ import annotations

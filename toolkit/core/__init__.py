@@ -1,0 +1,1 @@
+"""Shared infrastructure: paths, atomic writes, naming, errors, fonts, formatting."""

@@ -1,0 +1,565 @@
+"""Briefing charts: where a client stands, at a glance, in one house style.
+
+``draw_client_charts(client, assessment, out_dir)`` draws, for one client:
+
+- ``dimensions``  01_维度达标情况     — readiness by dimension (the eight dimensions, ranked bars);
+- ``criteria``    02_量化指标对照阈值 — every quantitative criterion against its threshold (normalised,
+  threshold = 100%, pass/fail colour, unverified thresholds dashed and labelled 阈值待核实);
+- ``output``      03_集群产值与增长路径 — cluster output over the years, the output threshold (read from
+  the assessment's ``cluster_output_min`` criterion) and the path the growth rule requires;
+- ``tiers``       04_优质企业梯度     — 单项冠军 / 小巨人 / 专精特新 / 创新型 / 高企, in and outside the
+  leading industry;
+- ``plan``        05_规划目标完成情况 — review clients only: plan targets against actuals (achievement %).
+
+``draw_province_chart(rows, round, out_dir)`` draws a recommender's candidates by readiness with the
+round's quota line (``quota``, 推荐名额_<推荐单位>).
+
+Each chart is written as PNG (200 dpi) and SVG side by side; the functions return name → PNG path.
+Missing data never crashes a chart and never shows as zero: the bar is hatched and labelled 数据缺失.
+Figures are ``matplotlib.figure.Figure`` objects (not pyplot), so nothing is left open in a notebook.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+from typing import Any, Iterable
+
+import matplotlib
+from matplotlib.backends import backend_svg  # noqa: F401  (imported here, not during the first save)
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from toolkit.core import fonts
+from toolkit.core.atomic import atomic_path
+from toolkit.core.formatting import number, percent, with_unit, yi
+from toolkit.intake.model import TIERS
+from toolkit.core.naming import safe_name
+from toolkit.assess.rulebook import title_of
+from toolkit.assess.result import (
+    DIMENSION_NAMES, ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
+)
+
+# --- house style ------------------------------------------------------------------------------
+DPI = 200
+WIDTH_IN = 7.2  # 183 mm: fits an A4 text column at 150–160 mm without resampling artefacts
+
+VERDICT_COLOURS = {
+    PASS: "#2E7D32",            # green
+    FAIL: "#C62828",            # red
+    NEEDS_EVIDENCE: "#E08E0B",  # amber
+    MISSING_DATA: "#9E9E9E",    # grey (drawn hatched, never filled)
+    VETO: "#6A1B9A",            # purple
+}
+OVERALL_COLOURS = {ELIGIBLE: "#2E7D32", INCOMPLETE: "#E08E0B", NOT_ELIGIBLE: "#C62828"}
+NAVY = "#1F4E79"
+LIGHT = "#9DB9D5"
+INK = "#333333"
+UNVERIFIED_COLOUR = "#E08E0B"
+MISSING_LABEL = "数据缺失"
+
+STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#888888",
+    "axes.titlesize": 12,
+    "axes.titleweight": "normal",  # the shipped Noto CJK files are Regular only
+    "axes.titlelocation": "left",
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "font.size": 9,
+    "hatch.color": "#9E9E9E",
+    "hatch.linewidth": 0.8,
+    "svg.fonttype": "none",  # text stays text: small, searchable files; viewers need a CJK font
+    "savefig.facecolor": "white",
+    "text.parse_math": False,  # a "$" in a client's text is text
+    # Noto CJK covers Latin and digits too; a single family avoids matplotlib's per-text font
+    # fallback chain, which roughly doubles text layout time (measured: 1.1 s → 0.7 s per client).
+    "font.family": "sans-serif",
+    "font.sans-serif": [fonts.SANS_FAMILY],
+}
+
+FILES = {
+    "dimensions": "01_维度达标情况",
+    "criteria": "02_量化指标对照阈值",
+    "output": "03_集群产值与增长路径",
+    "tiers": "04_优质企业梯度",
+    "plan": "05_规划目标完成情况",
+}
+# Short labels for the criteria chart, by rulebook measure (titles are whole sentences).
+MEASURE_LABELS = {
+    "area_km2": "集群面积",
+    "cluster_output_min": "集群工业总产值（三年最低）",
+    "sme_output_share": "中小企业产值占比",
+    "leading_output_share": "主导产业产值占比",
+    "cluster_output_growth": "集群产值年均增速",
+    "top_tier_firms": "单项冠军/小巨人（主导产业）",
+    "quality_firms": "专精特新/创新型/高企",
+    "sme_rd_growth": "中小企业研发经费年均增速",
+    "platform_rate": "工业互联网平台应用普及率",
+    "standards": "标准制修订",
+}
+TIER_ORDER = ["champion", "little_giant", "specialised", "innovative", "high_tech"]
+TIER_SHORT = {"champion": "单项冠军", "little_giant": "小巨人", "specialised": "专精特新",
+              "innovative": "创新型", "high_tech": "高企"}
+
+_ready = False
+
+
+def _setup() -> None:
+    """The project's CJK fonts, registered and loaded once per process (on import of this module, so
+    that the first chart does not pay for reading the 16 MB font file)."""
+    global _ready
+    if not _ready:
+        from matplotlib import font_manager
+
+        fonts.use_in_matplotlib()
+        font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=fonts.SANS_FAMILY)))
+        _ready = True
+
+
+def _figure(height_in: float):
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, out_dir: Path, stem: str) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png = out_dir / f"{stem}.png"
+    with atomic_path(png) as tmp:
+        # PNG compression level 1: files ~30% larger than the default 6, encoding several times faster
+        fig.savefig(tmp, dpi=DPI, format="png", pil_kwargs={"compress_level": 1})
+    with atomic_path(out_dir / f"{stem}.svg") as tmp:
+        fig.savefig(tmp, format="svg")
+    return png
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def _missing_bar_h(ax, y, width, height=0.62, label=MISSING_LABEL, x0=0.0):
+    ax.barh(y, width, left=x0, height=height, fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA],
+            linewidth=0.8)
+    ax.text(x0 + width / 2, y, label, ha="center", va="center", fontsize=8, color="#555555",
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+
+
+def _missing_bar_v(ax, x, height, width=0.6, label=MISSING_LABEL):
+    ax.bar(x, height, width=width, fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA], linewidth=0.8)
+    ax.text(x, height / 2, label, ha="center", va="center", fontsize=8, color="#555555",
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+
+
+OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
+def _op(op: str | None) -> str:
+    return OPERATORS.get(op or "", op or "")
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _is_num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _by_measure(assessment, measure: str):
+    for r in getattr(assessment, "results", []) or []:
+        if r.measure == measure:
+            return r
+    return None
+
+
+def _subtitle(fig, text: str) -> None:
+    fig.text(0.01, 0.012, text, ha="left", va="bottom", fontsize=7, color="#777777")
+
+
+# --- 1. readiness by dimension ----------------------------------------------------------------
+def chart_dimensions(client, assessment, out_dir: Path) -> Path:
+    dims = {d.dimension: d for d in assessment.dimensions if 1 <= d.dimension <= 8}
+    rows = []
+    for n in range(1, 9):
+        d = dims.get(n)
+        rows.append((n, d))
+    # ranked: lowest score at the bottom; missing dimensions last
+    rows.sort(key=lambda t: (t[1] is None, -(t[1].score if t[1] else 0), t[0]))
+    rows.reverse()
+    fig = _figure(3.9)
+    ax = fig.add_axes([0.33, 0.13, 0.47, 0.75])
+    labels = []
+    for y, (n, d) in enumerate(rows):
+        name = d.name if d else DIMENSION_NAMES.get(n, f"维度{n}")
+        labels.append(f"{n}. {name}")
+        if d is None:
+            _missing_bar_h(ax, y, 100)
+            continue
+        colour = VERDICT_COLOURS.get(d.verdict, NAVY)
+        ax.barh(y, max(d.score, 0.8), height=0.62, color=colour)
+        ax.text(min(d.score, 100) + 1.5, y, f"{number(d.score, 0)}分 {d.verdict} {d.passed}/{d.total}",
+                va="center", fontsize=7.5, color=INK, clip_on=False)
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlabel("维度准备度（0–100分）")
+    veto = [r for r in assessment.results if r.verdict == VETO]
+    title = f"八个维度达标情况（综合准备度 {number(assessment.readiness, 0)}分，{assessment.overall}）"
+    ax.set_title(title, x=-0.5, ha="left")
+    if veto:
+        fig.text(0.01, 0.02, "负面清单：存在一票否决事项", color=VERDICT_COLOURS[VETO], fontsize=8)
+    _subtitle(fig, f"{assessment.cluster_name} · {title_of(assessment.rulebook)}")
+    return _save(fig, out_dir, FILES["dimensions"])
+
+
+# --- 2. every quantitative criterion against its threshold ------------------------------------
+XMAX = 200.0
+
+
+def _ratio(value: float, threshold: float) -> float:
+    if threshold == 0:
+        return 100.0 + max(min(value, 100.0), -100.0)
+    return value / threshold * 100.0
+
+
+def chart_criteria(client, assessment, out_dir: Path) -> Path:
+    rows = [r for r in assessment.results if r.kind == "quantitative"]
+    n = max(len(rows), 1)
+    fig = _figure(max(2.6, 0.42 * n + 1.3))
+    ax = fig.add_axes([0.30, 0.9 / (0.42 * n + 1.3), 0.45, 1 - 1.25 / (0.42 * n + 1.3)])
+    labels = []
+    any_unverified = False
+    for y, r in enumerate(reversed(rows)):
+        short = MEASURE_LABELS.get(r.measure) or (r.title if len(r.title) <= 14 else r.title[:13] + "…")
+        labels.append(f"{r.id} {short}" if len(short) <= 16 else _wrap(f"{r.id} {short}", 17))
+        unverified = not r.verified
+        any_unverified |= unverified
+        op = _op(r.operator)
+        th_text = with_unit(r.threshold, r.unit) if _is_num(r.threshold) else "无阈值"
+        if not _is_num(r.value) or not _is_num(r.threshold):
+            _missing_bar_h(ax, y, 100, label=MISSING_LABEL if not _is_num(r.value) else "阈值缺失")
+            note = f"{MISSING_LABEL}（{op}{th_text}）"
+        else:
+            x = _ratio(float(r.value), float(r.threshold))
+            shown = min(max(x, 0.0), XMAX)
+            colour = VERDICT_COLOURS.get(r.verdict, NAVY)
+            ax.barh(y, max(shown, 0.6), height=0.62, color=colour)
+            if x > XMAX:
+                ax.plot([XMAX], [y], marker=">", color=colour, markersize=6, clip_on=False)
+            note = f"{with_unit(r.value, r.unit)}（{op}{th_text}）"
+        ls = (0, (3, 2)) if unverified else "-"
+        ax.plot([100, 100], [y - 0.42, y + 0.42], color=UNVERIFIED_COLOUR if unverified else INK, lw=1.6, ls=ls)
+        if unverified:
+            note += f" {UNVERIFIED_NOTE}"
+        ax.text(XMAX + 4, y, note, va="center", fontsize=7.5, clip_on=False,
+                color=UNVERIFIED_COLOUR if unverified else INK)
+    if not rows:
+        ax.text(100, 0, "本规则无量化指标", ha="center", va="center")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.6, max(len(rows), 1) - 0.4)
+    ax.set_xlim(0, XMAX)
+    ax.set_xticks([0, 50, 100, 150, 200], ["0", "50%", "阈值", "150%", "≥200%"])
+    ax.set_xlabel("实际值 ÷ 阈值（“≤”类指标越短越好）")
+    ax.set_title("量化指标对照阈值", x=-0.42, ha="left")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=VERDICT_COLOURS[PASS], label=PASS), Patch(color=VERDICT_COLOURS[FAIL], label=FAIL),
+               Patch(fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA], label=MISSING_LABEL),
+               Line2D([], [], color=INK, lw=1.6, label="阈值")]
+    if any_unverified:
+        handles.append(Line2D([], [], color=UNVERIFIED_COLOUR, lw=1.6, ls=(0, (3, 2)), label=f"{UNVERIFIED_NOTE}"))
+    fig.legend(handles=handles, loc="upper right", ncol=len(handles), bbox_to_anchor=(0.99, 0.995))
+    _subtitle(fig, f"{assessment.cluster_name} · {title_of(assessment.rulebook)}")
+    return _save(fig, out_dir, FILES["criteria"])
+
+
+# --- 3. cluster output, the output line and the growth path -----------------------------------
+def chart_output(client, assessment, out_dir: Path) -> Path:
+    years = list(client.years)
+    series = client.series("cluster_output") if years else {}
+    values = [series.get(y) for y in years]
+    known = [v for v in values if _is_num(v)]
+    out_rule = _by_measure(assessment, "cluster_output_min")
+    growth_rule = _by_measure(assessment, "cluster_output_growth")
+    threshold = out_rule.threshold if out_rule is not None and _is_num(out_rule.threshold) else None
+    top = max(known + ([threshold] if threshold else []) + [1.0])
+    fig = _figure(3.4)
+    ax = fig.add_axes([0.1, 0.13, 0.62, 0.74])
+    xs = list(range(len(years)))
+    for x, v in zip(xs, values):
+        if _is_num(v):
+            passed = threshold is None or v >= threshold
+            ax.bar(x, v, width=0.6, color=NAVY if passed else VERDICT_COLOURS[FAIL])
+            ax.text(x, v - top * 0.02, yi(v), ha="center", va="top", fontsize=8.5, color="white")
+        else:
+            _missing_bar_v(ax, x, (threshold or (sum(known) / len(known) if known else top)) * 0.9)
+    notes = []
+    if threshold is not None:
+        unverified = not out_rule.verified
+        ax.axhline(threshold, color=UNVERIFIED_COLOUR if unverified else INK, lw=1.3,
+                   ls=(0, (4, 2)) if unverified else "-")
+        label = f"每年不低于{yi(threshold)}" + (f"（{UNVERIFIED_NOTE}）" if unverified else "")
+        notes.append((label, UNVERIFIED_COLOUR if unverified else INK))
+    else:
+        notes.append(("本规则未设产值门槛", "#777777"))
+    if growth_rule is not None and _is_num(growth_rule.threshold):
+        g = float(growth_rule.threshold)
+        start = next(((i, v) for i, v in enumerate(values) if _is_num(v)), None)
+        if start is not None:
+            i0, v0 = start
+            path_x = xs[i0:]
+            path_y = [v0 * (1 + g / 100) ** (i - i0) for i in path_x]
+            top = max(top, max(path_y))
+            ax.plot(path_x, path_y, color=VERDICT_COLOURS[NEEDS_EVIDENCE], lw=1.5, ls=(0, (2, 1.5)), marker="o",
+                    markersize=3.5)
+            unv = "" if growth_rule.verified else f"，{UNVERIFIED_NOTE}"
+            notes.append((f"虚线：年均增长{percent(g)}所需路径{unv}", VERDICT_COLOURS[NEEDS_EVIDENCE]))
+            if _is_num(growth_rule.value):
+                notes.append((f"实际年均增长{percent(growth_rule.value)}：{growth_rule.verdict}",
+                              VERDICT_COLOURS.get(growth_rule.verdict, INK)))
+        else:
+            notes.append(("增长路径：产值数据缺失，无法计算", "#777777"))
+    if not known:
+        notes.append(("集群工业总产值各年均缺失", VERDICT_COLOURS[MISSING_DATA]))
+    ax.set_xticks(xs, [f"{y}年" for y in years])
+    ax.set_xlim(-0.6, max(len(years), 1) - 0.4)
+    ax.set_ylim(0, top * 1.15)
+    ax.set_ylabel("集群工业总产值（亿元）")
+    ax.set_title("集群工业总产值与增长要求")
+    y = 0.86
+    for text, colour in notes:
+        wrapped = _wrap(text, 15)
+        fig.text(0.745, y, wrapped, fontsize=8, color=colour, va="top")
+        y -= 0.06 * (wrapped.count("\n") + 1) + 0.04
+    _subtitle(fig, assessment.cluster_name)
+    return _save(fig, out_dir, FILES["output"])
+
+
+# --- 4. enterprise tiers ----------------------------------------------------------------------
+def chart_tiers(client, assessment, out_dir: Path) -> Path:
+    firms = list(client.firms or [])
+    fig = _figure(3.3)
+    ax = fig.add_axes([0.2, 0.16, 0.45, 0.7])
+    order = list(reversed(TIER_ORDER))  # champion at the top
+    counts_in = [sum(1 for f in firms if t in f.tiers and f.in_leading_industry) for t in order]
+    counts_out = [sum(1 for f in firms if t in f.tiers and not f.in_leading_industry) for t in order]
+    top = max([a + b for a, b in zip(counts_in, counts_out)] + [10])
+    ys = range(len(order))
+    if not firms:
+        for y in ys:
+            _missing_bar_h(ax, y, top * 0.5, label=MISSING_LABEL)
+    else:
+        # a pyramid: bars centred on zero
+        for y, a, b in zip(ys, counts_in, counts_out):
+            total = a + b
+            ax.barh(y, a, left=-total / 2, height=0.66, color=NAVY)
+            ax.barh(y, b, left=-total / 2 + a, height=0.66, color=LIGHT)
+            ax.text(total / 2 + top * 0.03, y, f"{total}家" + (f"（主导产业{a}家）" if b else ""), va="center",
+                    fontsize=8)
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color=NAVY, label="主导产业内"), Patch(color=LIGHT, label="主导产业外")],
+                  loc="lower left", bbox_to_anchor=(0, -0.2), ncol=2)
+    ax.set_yticks(list(ys), [TIERS[t] for t in order])
+    ax.set_xlim(-top / 2 - top * 0.05, top / 2 + top * 0.45)
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    ax.set_title("优质企业梯度（一家企业可计入多个层级）", x=-0.4, ha="left")
+    notes = []
+    if firms:
+        top_tier = sum(1 for f in firms if f.in_leading_industry and f.tiers & {"champion", "little_giant"})
+        quality = sum(1 for f in firms if f.tiers & {"specialised", "innovative", "high_tech"})
+        notes.append((f"单项冠军或小巨人（主导产业）：{top_tier}家", INK))
+        notes.append((f"专精特新/创新型/高企：{quality}家", INK))
+    else:
+        notes.append(("企业名单未填写（数据缺失）", VERDICT_COLOURS[MISSING_DATA]))
+    seen = set()
+    for measure in ("top_tier_firms", "quality_firms"):
+        r = _by_measure(assessment, measure)
+        if r is None or r.id in seen:
+            continue
+        seen.add(r.id)
+        unv = f"（{UNVERIFIED_NOTE}）" if not r.verified else ""
+        notes.append((f"第{r.id}项 → {r.verdict}{unv}", VERDICT_COLOURS.get(r.verdict, INK)))
+        notes.append((_short(r.title, 90), "#555555"))
+    y = 0.86
+    for text, colour in notes:
+        wrapped = _wrap(text, 18)
+        fig.text(0.69, y, wrapped, fontsize=7.5, color=colour, va="top")
+        y -= 0.065 * (wrapped.count("\n") + 1) + 0.03
+    _subtitle(fig, assessment.cluster_name)
+    return _save(fig, out_dir, FILES["tiers"])
+
+
+# --- 5. review: plan targets against actuals ---------------------------------------------------
+def achievement(target) -> float | None:
+    """Progress from base to target, in percent (100 = target met); None when a value is missing."""
+    b, t, a = target.base_value, target.target_value, target.actual_value
+    if not (_is_num(b) and _is_num(t) and _is_num(a)):
+        return None
+    if t == b:
+        met = a >= t if target.higher_is_better else a <= t
+        return 100.0 if met else 0.0
+    return (a - b) / (t - b) * 100.0
+
+
+def chart_plan(client, assessment, out_dir: Path) -> Path:
+    targets = list(client.plan or [])
+    n = max(len(targets), 1)
+    h = max(2.4, 0.5 * n + 1.2)
+    fig = _figure(h)
+    ax = fig.add_axes([0.27, 0.75 / h, 0.38, 1 - 1.2 / h])
+    labels = []
+    for y, t in enumerate(reversed(targets)):
+        direction = "" if t.higher_is_better else "（越低越好）"
+        labels.append(_wrap(f"{t.name}{direction}", 13))
+        pct = achievement(t)
+        u = t.unit or ""
+        values = (f"基期{number(t.base_value, 2)} → 目标{number(t.target_value, 2)}，"
+                  f"实际{number(t.actual_value, 2)}" + (f"（{u}）" if u else ""))
+        if pct is None:
+            _missing_bar_h(ax, y, 100)
+            text = f"{MISSING_LABEL}\n{values}"
+        else:
+            shown = min(max(pct, 0.0), 150.0)
+            colour = VERDICT_COLOURS[PASS] if pct >= 100 else VERDICT_COLOURS[FAIL]
+            ax.barh(y, max(shown, 0.6), height=0.62, color=colour)
+            text = f"完成{percent(pct, 0)}\n{values}"
+        ax.text(154, y, text, va="center", fontsize=7.5, clip_on=False, linespacing=1.4)
+    if not targets:
+        _missing_bar_h(ax, 0, 100, label="未填写发展规划目标（数据缺失）")
+        labels.append("规划目标")
+    ax.axvline(100, color=INK, lw=1.4)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlim(0, 150)
+    ax.set_xticks([0, 50, 100, 150], ["0", "50%", "目标", "≥150%"])
+    ax.set_xlabel("目标完成度 =（实际 − 基期）÷（目标 − 基期）")
+    ax.set_title("三年发展规划目标完成情况（复核）", x=-0.35, ha="left")
+    _subtitle(fig, assessment.cluster_name)
+    return _save(fig, out_dir, FILES["plan"])
+
+
+# --- public API -------------------------------------------------------------------------------
+def draw_client_charts(client, assessment, out_dir: Path | str) -> dict[str, Path]:
+    """Draw every chart for one client into ``out_dir``; returns name → PNG path (an SVG sits beside)."""
+    _setup()
+    out_dir = Path(out_dir)
+    with matplotlib.rc_context(STYLE):
+        charts = {
+            "dimensions": chart_dimensions(client, assessment, out_dir),
+            "criteria": chart_criteria(client, assessment, out_dir),
+            "output": chart_output(client, assessment, out_dir),
+            "tiers": chart_tiers(client, assessment, out_dir),
+        }
+        if client.is_review or getattr(assessment, "application_type", "") == "复核":
+            charts["plan"] = chart_plan(client, assessment, out_dir)
+    return charts
+
+
+def _get(row: Any, name: str, default=None):
+    if isinstance(row, dict):
+        return row.get(name, default)
+    return getattr(row, name, default)
+
+
+def short_title(r) -> str:
+    """A criterion's name in a few words: the measure's label, else its title up to the first bracket."""
+    measure, kind, title = _get(r, "measure", ""), _get(r, "kind", ""), str(_get(r, "title", ""))
+    t = MEASURE_LABELS.get(measure) if kind == "quantitative" else None
+    if not t:
+        head = title.split("（")[0]
+        t = head if len(head) >= 4 else title
+    return t if len(t) <= 18 else t[:17] + "…"
+
+
+def province_rows(rows: Iterable[Any]) -> list[dict]:
+    """Normalise rows for the province chart and briefing. A row is an Assessment, its ``to_dict()``
+    form (assessment.json, optionally with a ``recommender`` key, as in a package's manifest), or a
+    ``(client, assessment)`` pair; without a recommender the row's province is used."""
+    out = []
+    for row in rows:
+        recommender = None
+        if isinstance(row, tuple) and len(row) == 2:
+            recommender = getattr(row[0], "recommender", None)
+            row = row[1]
+        results = _get(row, "results", []) or []
+        failed = []
+        for r in results:
+            verdict = _get(r, "verdict")
+            if verdict != PASS:
+                failed.append(f"{_get(r, 'id', '')} {short_title(r)}（{verdict}）".strip())
+        out.append({
+            "client_id": _get(row, "client_id", ""),
+            "cluster_name": _get(row, "cluster_name", "") or _get(row, "client_id", ""),
+            "province": _get(row, "province", ""),
+            "county": _get(row, "county", ""),
+            "recommender": recommender or _get(row, "recommender") or _get(row, "province", ""),
+            "application_type": _get(row, "application_type", "新申报"),
+            "overall": _get(row, "overall", ""),
+            "readiness": _get(row, "readiness"),
+            "failed": failed,
+            "settings": list(_get(row, "settings", []) or []),
+            "unverified": list(_get(row, "unverified", []) or []),
+        })
+    return out
+
+
+def draw_province_chart(rows, round, out_dir: Path | str, *, recommender: str | None = None) -> dict[str, Path]:
+    """A recommender's new applications ranked by readiness, with the round's quota line.
+
+    ``rows``: Assessment objects or their ``to_dict()`` form (assessment.json), optionally carrying a
+    ``recommender`` key; reviews (复核) are not counted against the quota and are left out of the chart.
+    """
+    _setup()
+    out_dir = Path(out_dir)
+    data = province_rows(rows)
+    recommender = recommender or (data[0]["recommender"] if data else "")
+    candidates = [d for d in data if d["application_type"] != "复核"]
+    candidates.sort(key=lambda d: (-(d["readiness"] if _is_num(d["readiness"]) else -1), d["cluster_name"]))
+    quota = round.quota_for(recommender) if round is not None and recommender else None
+    n = max(len(candidates), 1)
+    h = max(2.6, 0.36 * n + 1.4)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(h)
+        ax = fig.add_axes([0.36, 0.85 / h, 0.44, 1 - 1.35 / h])
+        labels = []
+        for y, d in enumerate(candidates):
+            labels.append(_wrap(d["cluster_name"], 18))
+            if _is_num(d["readiness"]):
+                ax.barh(y, max(d["readiness"], 0.8), height=0.62, color=OVERALL_COLOURS.get(d["overall"], NAVY))
+                ax.text(d["readiness"] + 1.5, y, f"{number(d['readiness'], 0)}分 {d['overall']}", va="center",
+                        fontsize=7.5, clip_on=False)
+            else:
+                _missing_bar_h(ax, y, 100)
+        if not candidates:
+            ax.text(50, 0, "本推荐单位暂无新申报集群", ha="center", va="center")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(n - 0.4, -0.6)  # rank 1 at the top
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("综合准备度（0–100分）")
+        if quota is not None:
+            if quota < len(candidates):
+                ax.axhline(quota - 0.5, color=VERDICT_COLOURS[FAIL], lw=1.3, ls=(0, (4, 2)))
+                ax.text(101, quota - 0.5, f"推荐名额上限{quota}个\n线下超额", color=VERDICT_COLOURS[FAIL],
+                        fontsize=7.5, va="center", clip_on=False)
+            quota_text = f"推荐名额上限{quota}个，候选{len(candidates)}个"
+        else:
+            quota_text = f"推荐名额未知，候选{len(candidates)}个"
+        year = getattr(round, "year", "")
+        ax.set_title(f"{recommender} {year}年度候选集群准备度排序（{quota_text}）", x=-0.55, ha="left", fontsize=10.5)
+        reviews = len(data) - len(candidates)
+        if reviews:
+            fig.text(0.01, 0.01, f"另有复核集群{reviews}个，不占推荐名额，未列入本图", fontsize=7, color="#777777")
+        png = _save(fig, out_dir, f"推荐名额_{safe_name(recommender or '推荐单位')}")
+    return {"quota": png}
+
+
+_setup()

@@ -1,0 +1,403 @@
+"""The Word documents of the application package, rendered with docxtpl (autoescape on, atomic).
+
+- ``write_application(client, assessment, narrative, out)`` — 附件1 申报表 for a new application, or
+  附件3 复核申报表 for a review (chosen by the client's 申报类型).
+- ``write_evidence_checklist(client, assessment, out)`` — 佐证材料清单: every item present or missing;
+  a missing file is listed, never a crash.
+- ``render_form(name, context, out)`` — any template of ``templates/`` with a context that matches
+  ``CONTEXT_SPEC[name]``; ``toolkit.province.tables`` uses it for 附件2 and 附件4.
+
+``CONTEXT_SPEC`` declares, per template, the names (and fields) its context provides: the template
+check (``clusterkit templates check``) compares each template's tags with it, and ``render_form``
+refuses a context that does not match, so a template and the code never drift apart unnoticed.
+Every value in a context is already text (numbers through ``toolkit.core.formatting``); none is None.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+from toolkit.core import formatting as fmt
+from toolkit.core.errors import TemplateError
+from toolkit.intake.model import TIERS, Client
+from toolkit.documents.narrative import OPERATOR_WORDS, Narrative, with_unit
+from toolkit.core.paths import templates_dir
+from toolkit.assess.rulebook import label_of
+from toolkit.assess.result import DIMENSION_NAMES, PASS, UNVERIFIED_NOTE, Assessment
+
+S = ""  # a text value in a spec
+
+APPLICATION, REVIEW_APPLICATION = "application.docx", "review_application.docx"
+EVIDENCE_CHECKLIST = "evidence_checklist.docx"
+PROVINCE_RECOMMENDATIONS, PROVINCE_REVIEWS = "province_recommendations.docx", "province_reviews.docx"
+
+_FORM = {"attachment": S, "title": S, "round": S}
+_CLUSTER = {"name": S, "place": S, "province": S, "city": S, "county": S, "leading_industry": S, "sub_field": S,
+            "area": S, "applicant": S, "contact": S, "phone": S, "recommender": S, "application_type": S,
+            "recognised_year": S, "brand": S, "operating_body": S}
+_APPLICATION = {
+    "form": _FORM,
+    "cluster": _CLUSTER,
+    "years": {"y1": S, "y2": S, "y3": S},
+    "indicator_rows": [{"label": S, "unit": S, "v1": S, "v2": S, "v3": S}],
+    "assessment": {"overall": S, "readiness": S, "rulebook": S, "note": S},
+    "criteria_rows": [{"id": S, "title": S, "value": S, "standard": S, "verdict": S, "note": S}],
+    "basic_paragraphs": [S],
+    "dimension_sections": [{"heading": S, "paragraphs": [S]}],
+    "firm_rows": [{"no": S, "name": S, "tiers": S}],
+    "platform_rows": [{"no": S, "name": S, "kind": S, "level": S}],
+    "negative_rows": [{"no": S, "label": S, "answer": S, "note": S}],
+    "negative_paragraphs": [S],
+    "plan_rows": [{"no": S, "name": S, "unit": S, "base": S, "target": S, "actual": S, "status": S,
+                   "base_text": S, "target_text": S}],
+    "plan_paragraphs": [S],
+    "completion_paragraphs": [S],
+    "evidence": {"total": S, "present": S, "missing": S, "missing_text": S},
+    "generated": S,
+}
+_PROVINCE_SUMMARY = {"count": S, "recommended": S, "passed": S, "quota": S, "rules": S}
+
+CONTEXT_SPEC: dict[str, dict[str, Any]] = {
+    APPLICATION: _APPLICATION,
+    REVIEW_APPLICATION: _APPLICATION,
+    EVIDENCE_CHECKLIST: {
+        "form": _FORM,
+        "cluster": _CLUSTER,
+        "summary": {"total": S, "present": S, "missing": S, "needed": S, "missing_note": S},
+        "rows": [{"no": S, "title": S, "kinds": S, "file": S, "status": S}],
+        "missing_rows": [{"no": S, "title": S, "criterion": S, "reason": S}],
+        "generated": S,
+    },
+    PROVINCE_RECOMMENDATIONS: {
+        "form": _FORM,
+        "recommender": S,
+        "summary": _PROVINCE_SUMMARY,
+        "rows": [{"no": S, "name": S, "place": S, "industry": S, "sub_field": S, "output": S, "growth": S,
+                  "readiness": S, "overall": S, "decision": S, "flags": S}],
+        "generated": S,
+    },
+    PROVINCE_REVIEWS: {
+        "form": _FORM,
+        "recommender": S,
+        "summary": _PROVINCE_SUMMARY,
+        "rows": [{"no": S, "name": S, "place": S, "recognised_year": S, "sub_field": S, "output": S, "plan": S,
+                  "readiness": S, "overall": S, "decision": S, "flags": S}],
+        "generated": S,
+    },
+}
+
+# The indicator table of the forms: id, label, unit, digits.
+INDICATOR_ROWS = [
+    ("cluster_output", "集群工业总产值", "亿元", 1),
+    ("leading_output", "主导产业产值", "亿元", 1),
+    ("sme_output", "中小企业产值", "亿元", 1),
+    ("sme_rd", "中小企业研发经费支出", "万元", 0),
+    ("platform_rate", "工业互联网平台应用普及率", "%", 1),
+    ("standards", "主导或参与制修订标准数", "项", 0),
+    ("energy_per_va", "单位工业增加值能耗", "吨标准煤/万元", 2),
+    ("exports", "出口交货值", "亿元", 1),
+    ("enterprises", "集群企业数", "家", 0),
+    ("smes", "其中：中小企业数", "家", 0),
+    ("employees", "从业人员", "人", 0),
+    ("invention_patents", "有效发明专利", "件", 0),
+]
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+def template_path(name: str) -> Path:
+    return templates_dir() / name
+
+
+# -- context checks -------------------------------------------------------------------------------
+def conform(value: Any, spec: Any, where: str = "context") -> list[str]:
+    """Differences between a context and its spec (missing or extra keys, None values, non-text)."""
+    problems: list[str] = []
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            return [f"{where}: expected a mapping, found {type(value).__name__}"]
+        for k in spec.keys() - value.keys():
+            problems.append(f"{where}.{k}: missing")
+        for k in value.keys() - spec.keys():
+            problems.append(f"{where}.{k}: not declared in CONTEXT_SPEC")
+        for k in spec.keys() & value.keys():
+            problems += conform(value[k], spec[k], f"{where}.{k}")
+    elif isinstance(spec, list):
+        if not isinstance(value, list):
+            return [f"{where}: expected a list, found {type(value).__name__}"]
+        for i, item in enumerate(value):
+            problems += conform(item, spec[0], f"{where}[{i}]")
+    elif not isinstance(value, str):
+        problems.append(f"{where}: expected text, found {value!r}")
+    return problems
+
+
+def render_form(name: str, context: dict[str, Any], out: Path | str, *, template: Path | str | None = None) -> Path:
+    """Render the template ``name`` (from templates/, or ``template``) after checking the context."""
+    from toolkit.documents.render import render
+
+    spec = CONTEXT_SPEC.get(name)
+    if spec is not None:
+        problems = conform(context, spec)
+        if problems:
+            raise TemplateError(name, "the context does not match CONTEXT_SPEC: " + "; ".join(problems[:5]))
+    return render(template or template_path(name), context, out)
+
+
+# -- small helpers --------------------------------------------------------------------------------
+def _t(x) -> str:
+    from toolkit.documents.narrative import _txt
+
+    return _txt(x)
+
+
+def _today(today=None) -> str:
+    from toolkit import __version__
+
+    d = today or _dt.date.today()
+    return f"{fmt.date_cn(d)}（集群申报工具箱 {__version__}）"
+
+
+def round_label(round_obj=None, assessment: Assessment | None = None) -> str:
+    year = getattr(round_obj, "year", None) or round_obj or (assessment.round if assessment else None)
+    return f"{year}年度" if year else ""
+
+
+def cluster_context(client: Client) -> dict[str, str]:
+    place = "".join(x for x in (_t(client.province), _t(client.city), _t(client.county)) if x)
+    return {
+        "name": _t(client.cluster_name),
+        "place": place,
+        "province": _t(client.province),
+        "city": _t(client.city),
+        "county": _t(client.county),
+        "leading_industry": _t(client.get("leading_industry")),
+        "sub_field": _t(client.sub_field),
+        "area": with_unit(client.get("area_km2"), "km²"),
+        "applicant": _t(client.get("applicant")),
+        "contact": _t(client.get("contact_name")),
+        "phone": _t(client.get("contact_phone")),
+        "recommender": _t(client.recommender),
+        "application_type": _t(client.application_type),
+        "recognised_year": _t(client.recognised_year),
+        "brand": _t(client.get("brand")),
+        "operating_body": _t(client.get("operating_body")),
+    }
+
+
+def standard_text(r) -> str:
+    if r.threshold is None or not r.operator:
+        return ""
+    return OPERATOR_WORDS.get(r.operator, r.operator) + with_unit(r.threshold, r.unit or "", 2)
+
+
+def evidence_status(client: Client) -> list[dict[str, Any]]:
+    """Each evidence item with whether its file is really there (checked now, beside the workbook)."""
+    items = []
+    for e in client.evidence:
+        file = _t(e.file)
+        path = None
+        present = False
+        if file:
+            path = Path(client.folder) / file
+            try:
+                present = path.is_file()
+            except OSError:
+                present = False
+        items.append({"item": e, "file": file, "path": path if present else None, "present": present})
+    return items
+
+
+def _kind_labels() -> dict[str, str]:
+    try:
+        from toolkit.intake.schema import load_schema
+
+        return dict(load_schema().get("evidence_kinds", {}))
+    except Exception:  # the schema module is another step's; the checklist still works without labels
+        return {}
+
+
+# -- 附件1 / 附件3 ----------------------------------------------------------------------------------
+def application_context(client: Client, assessment: Assessment, narrative: Narrative, *, round=None,
+                        today: _dt.date | None = None) -> dict[str, Any]:
+    review = client.is_review
+    years = list(client.years)[-3:]
+    while len(years) < 3:
+        years.insert(0, None)
+    indicator_rows = []
+    for key, label, unit, digits in INDICATOR_ROWS:
+        series = client.series(key)
+        vals = [fmt.number(series.get(y), digits) if y is not None and series.get(y) is not None else "" for y in years]
+        if key in client.indicators or any(vals):
+            indicator_rows.append({"label": label, "unit": unit, "v1": vals[0], "v2": vals[1], "v3": vals[2]})
+
+    criteria_rows = []
+    for r in sorted(assessment.results, key=lambda r: (r.dimension in (0, 9), r.dimension == 9, r.dimension, r.id)):
+        note = [] if r.verified else [UNVERIFIED_NOTE]
+        if r.verdict != PASS and r.missing:
+            note.append("缺：" + "、".join(_t(m) for m in r.missing[:3] if _t(m)))
+        criteria_rows.append({
+            "id": _t(r.id), "title": _t(r.title),
+            "value": with_unit(r.value, r.unit or "", 2 if (r.unit or "") not in ("亿元", "万元", "%") else 1),
+            "standard": standard_text(r), "verdict": _t(r.verdict), "note": "；".join(note),
+        })
+
+    sections = {s.key: s for s in narrative.sections}
+    dimension_sections = []
+    for n in range(1, 9):
+        s = sections.get(f"dim{n}")
+        if s is not None:
+            dimension_sections.append({"heading": f"（{CN_NUMBERS[n - 1]}）{s.title}", "paragraphs": list(s.paragraphs)})
+
+    order = ["champion", "little_giant", "specialised", "innovative", "high_tech"]
+    firms = [f for f in client.firms if f.tiers and _t(f.name)]
+    firms.sort(key=lambda f: min(order.index(t) for t in f.tiers if t in order) if f.tiers & set(order) else 9)
+    firm_rows = [{"no": str(i), "name": _t(f.name),
+                  "tiers": "、".join(TIERS[t] for t in order if t in f.tiers)} for i, f in enumerate(firms, 1)]
+    platform_rows = [{"no": str(i), "name": _t(p.name), "kind": _t(p.kind), "level": _t(p.level)}
+                     for i, p in enumerate([p for p in client.platforms if _t(p.name)], 1)]
+    negative_rows = [{"no": str(i), "label": _t(n.label),
+                      "answer": "是" if n.occurred else ("否" if n.occurred is False else "未填写"), "note": _t(n.note)}
+                     for i, n in enumerate(client.negative, 1)]
+
+    from toolkit.documents.narrative import plan_target_facts
+
+    plan_rows = []
+    for i, t in enumerate([t for t in client.plan if _t(t.name)], 1):
+        f = plan_target_facts(t)
+        plan_rows.append({
+            "no": str(i), "name": f["name"], "unit": f["unit"],
+            "base": fmt.number(t.base_value, 2) if t.base_value is not None else "",
+            "target": fmt.number(t.target_value, 2) if t.target_value is not None else "",
+            "actual": fmt.number(t.actual_value, 2) if t.actual_value is not None else "",
+            "status": f["status"],
+            "base_text": f"{fmt.number(t.base_value, 2)}（{f['base_year']}年）" if t.base_value is not None else "",
+            "target_text": f"{fmt.number(t.target_value, 2)}（{f['target_year']}年）" if t.target_value is not None else "",
+        })
+
+    ev = evidence_status(client)
+    missing = [x for x in ev if not x["present"]]
+    needed = list(dict.fromkeys(row["title"] for row in _still_needed(assessment)))
+    missing_text = "".join((
+        _listing("所列材料中文件缺失的：", [_t(x["item"].title) for x in missing if _t(x["item"].title)]),
+        _listing("按认定标准尚需补充：", needed),
+    )) or "所列材料均已提供，认定标准所需材料齐全。"
+
+    note = []
+    if assessment.unverified:
+        note.append(f"其中{len(assessment.unverified)}项标准的阈值待核实，见下表备注。")
+    relaxed = [_t(s) for s in assessment.settings if "放宽" in s]
+    if relaxed:
+        note.append("评估适用：" + "、".join(relaxed) + "。")
+
+    def paras(key: str) -> list[str]:
+        return list(sections[key].paragraphs) if key in sections else []
+
+    return {
+        "form": {
+            "attachment": "附件3" if review else "附件1",
+            "title": "中小企业特色产业集群复核申报表" if review else "中小企业特色产业集群申报表",
+            "round": round_label(round, assessment),
+        },
+        "cluster": cluster_context(client),
+        "years": {"y1": str(years[0] or ""), "y2": str(years[1] or ""), "y3": str(years[2] or "")},
+        "indicator_rows": indicator_rows,
+        "assessment": {"overall": _t(assessment.overall), "readiness": fmt.number(assessment.readiness, 0),
+                       "rulebook": label_of(_t(assessment.rulebook), _t(assessment.rulebook_version)),
+                       "note": "".join(note)},
+        "criteria_rows": criteria_rows,
+        "basic_paragraphs": paras("basic"),
+        "dimension_sections": dimension_sections,
+        "firm_rows": firm_rows,
+        "platform_rows": platform_rows,
+        "negative_rows": negative_rows,
+        "negative_paragraphs": paras("negative"),
+        "plan_rows": plan_rows,
+        "plan_paragraphs": paras("plan"),
+        "completion_paragraphs": paras("plan_completion"),
+        "evidence": {"total": str(len(ev)), "present": str(len(ev) - len(missing)), "missing": str(len(missing)),
+                     "missing_text": missing_text},
+        "generated": _today(today),
+    }
+
+
+def application_template(client: Client) -> str:
+    return REVIEW_APPLICATION if client.is_review else APPLICATION
+
+
+def application_filename(client: Client) -> str:
+    return "附件3_复核申报表.docx" if client.is_review else "附件1_申报表.docx"
+
+
+def write_application(client: Client, assessment: Assessment, narrative: Narrative, out: Path | str, *,
+                      round=None, today=None) -> Path:
+    ctx = application_context(client, assessment, narrative, round=round, today=today)
+    return render_form(application_template(client), ctx, out)
+
+
+# -- 佐证材料清单 -----------------------------------------------------------------------------------
+def _still_needed(assessment: Assessment) -> list[dict[str, str]]:
+    """What the criteria not yet met still need (evidence or data), one row per item."""
+    rows = []
+    for r in assessment.results:
+        if r.verdict != PASS:
+            dim = _t(r.dimension_name) or DIMENSION_NAMES.get(r.dimension, "")
+            rows += [{"title": _t(m), "criterion": f"{_t(r.id)} {dim}".strip(), "reason": "评估所需、尚未提供"}
+                     for m in r.missing if _t(m)]
+    return rows
+
+
+def _listing(lead: str, items: list[str], most: int = 8) -> str:
+    """'lead：a、b、c。' (at most ``most`` items, then 等), or '' when there are none."""
+    if not items:
+        return ""
+    return lead + "、".join(items[:most]) + ("等。" if len(items) > most else "。")
+
+
+def evidence_context(client: Client, assessment: Assessment, *, round=None, today=None) -> dict[str, Any]:
+    labels = _kind_labels()
+    ev = evidence_status(client)
+    rows = []
+    for i, x in enumerate(ev, 1):
+        e = x["item"]
+        if x["present"]:
+            status = "已提供"
+        elif x["file"]:
+            status = "文件缺失"  # listed, but not found beside the workbook
+        else:
+            status = "无文件"
+        rows.append({"no": str(i), "title": _t(e.title) or "（未命名材料）",
+                     "kinds": "、".join(labels.get(k, _t(k)) for k in e.kinds if _t(k)),
+                     "file": Path(x["file"]).name if x["file"] else "", "status": status})
+    missing_rows = []
+    for x in ev:
+        if not x["present"]:
+            e = x["item"]
+            missing_rows.append({"title": _t(e.title) or "（未命名材料）",
+                                 "criterion": "、".join(labels.get(k, _t(k)) for k in e.kinds if _t(k)),
+                                 "reason": f"文件未找到：{x['file']}" if x["file"] else "未提供文件"})
+    missing_rows += _still_needed(assessment)
+    for i, m in enumerate(missing_rows, 1):
+        m["no"] = str(i)
+    present = sum(1 for x in ev if x["present"])
+    return {
+        "form": {"attachment": "", "title": "佐证材料清单", "round": round_label(round, assessment)},
+        "cluster": cluster_context(client),
+        "summary": {"total": str(len(ev)), "present": str(present), "missing": str(len(ev) - present),
+                    "needed": str(len(missing_rows)),
+                    "missing_note": ("请在申报截止前补齐上表所列材料，放入客户文件夹的 evidence/ 目录并在“佐证材料”表中登记。"
+                                     if missing_rows else "所需佐证材料均已提供。")},
+        "rows": rows,
+        "missing_rows": missing_rows,
+        "generated": _today(today),
+    }
+
+
+def write_evidence_checklist(client: Client, assessment: Assessment, out: Path | str, *, round=None,
+                             today=None) -> Path:
+    return render_form(EVIDENCE_CHECKLIST, evidence_context(client, assessment, round=round, today=today), out)
+
+
+def dimension_title(n: int) -> str:
+    return DIMENSION_NAMES.get(n, "")

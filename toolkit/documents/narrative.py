@@ -1,0 +1,522 @@
+"""Chinese narrative drafts for every section of the application, from templates a consultant edits.
+
+``draft(client, assessment)`` renders one Jinja2 text template per section from
+``templates/narrative/`` (基本情况, the eight dimensions, 负面清单声明, 三年发展规划 and, for a review,
+规划目标完成情况). The templates see two objects:
+
+- ``c``, the client's facts, every number already in official style (``toolkit.core.formatting``):
+  ``c.output_latest`` → ``66.1亿元``, ``c.output_cagr`` → ``年均增长12.4%``, ``c.little_giants`` → the
+  firms' names. A fact that is missing is ``""`` (or an empty list), so a template tests it with ``{% if %}``.
+- ``d``, the assessment of the section's dimension: ``d.strengths`` and ``d.gaps`` (each with the value,
+  the standard, ``阈值待核实`` when the threshold is unverified, and what it takes to pass).
+
+A blank line in a template separates paragraphs; the lines of one paragraph are joined without a
+space (Chinese text). Every paragraph passes ``check_text``: a draft never shows ``None``, ``nan``,
+``{{``, an empty sentence or a number with many decimals — a template that produces one raises a
+``TemplateError`` naming the template.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.core import formatting as fmt
+from toolkit.core.errors import TemplateError
+from toolkit.intake.model import NEW, REVIEW, TIERS, Client
+from toolkit.core.paths import templates_dir
+from toolkit.assess.result import (
+    DIMENSION_NAMES, FAIL, MISSING_DATA, NEEDS_EVIDENCE, PASS, UNVERIFIED_NOTE, VETO, Assessment,
+)
+
+
+# Section key → (template file, title, dimension whose results the template sees as ``d``).
+SECTIONS: list[tuple[str, str, str, int | None]] = [
+    ("basic", "basic.j2", "集群基本情况", None),
+    *[(f"dim{n}", f"dim{n}.j2", DIMENSION_NAMES[n], n) for n in range(1, 9)],
+    ("negative", "negative.j2", "负面清单声明", 0),
+    ("plan", "plan.j2", "三年发展规划", None),
+    ("plan_completion", "plan_completion.j2", "规划目标完成情况", 9),
+]
+REVIEW_ONLY = {"plan_completion"}
+
+# Short names of the rulebook measures, for sentences (a criterion's title is a whole clause).
+MEASURE_LABELS = {
+    "area_km2": "集群面积",
+    "cluster_output_min": "近三年集群工业总产值最低值",
+    "sme_output_share": "中小企业产值占比",
+    "leading_output_share": "主导产业产值占比",
+    "cluster_output_growth": "集群工业总产值年均增速",
+    "top_tier_firms": "主导产业内制造业单项冠军和专精特新“小巨人”企业数",
+    "quality_firms": "专精特新中小企业、创新型中小企业和国家级高新技术企业数",
+    "sme_rd_growth": "中小企业研发经费支出年均增速",
+    "platform_rate": "工业互联网平台应用普及率",
+    "standards": "主导或参与制修订标准数",
+}
+
+OPERATOR_WORDS = {">=": "不低于", ">": "高于", "<=": "不超过", "<": "低于", "==": "等于"}
+
+
+def quoted(text) -> str:
+    """“text”, with quotes inside it turned into single quotes as Chinese nesting wants:
+    参与“一带一路”建设 → “参与‘一带一路’建设”."""
+    inner = str(text).replace("“", "‘").replace("”", "’")
+    return f"“{inner}”"
+
+
+def narrative_dir() -> Path:
+    return templates_dir() / "narrative"
+
+
+# -- the result ---------------------------------------------------------------------------------
+@dataclass
+class Section:
+    key: str
+    title: str
+    paragraphs: list[str]
+    template: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass
+class Narrative:
+    client_id: str
+    cluster_name: str
+    sections: list[Section] = field(default_factory=list)
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def keys(self) -> list[str]:
+        return [s.key for s in self.sections]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_markdown(self) -> str:
+        """The whole draft as Markdown, for a consultant to edit outside Word."""
+        out = [f"# {self.cluster_name} 申报材料文字稿", ""]
+        for s in self.sections:
+            out += [f"## {s.title}", ""]
+            for p in s.paragraphs:
+                out += [p, ""]
+        return "\n".join(out)
+
+
+# -- the final check ----------------------------------------------------------------------------
+_BAD = [
+    # \b would not separate Latin from Chinese (both are word characters): look for letters instead.
+    (re.compile(r"(?<![A-Za-z])None(?![A-Za-z])"), "“None”"),
+    (re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE), "“nan”"),
+    (re.compile(r"(?<![A-Za-z])(?:null|undefined|inf)(?![A-Za-z])", re.IGNORECASE), "an undefined value"),
+    (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "a template tag"),
+    (re.compile(r"\d\.\d{3,}"), "a number with too many decimals (format it with toolkit.core.formatting)"),
+    (re.compile(r"[，。；：、]\s*[，。；：、]"), "an empty sentence (two punctuation marks in a row)"),
+    (re.compile(r"^[，。；：、！？]"), "a sentence starting with punctuation"),
+    (re.compile(r"(?:(?<![因认作成])为|达到|共有)\s*[，。；、]"), "a sentence missing its value"),
+    (re.compile(r"(?:为|达|约|增长|下降)—|—(?:亿元|万元|%|家|项)"), "a missing value shown as “—”"),
+    (re.compile(r"（\s*）|\(\s*\)"), "empty brackets"),
+    (re.compile(r"&(?:amp|lt|gt|quot|#\d+);"), "an escaped character (text escaped twice)"),
+]
+
+
+def check_text(template: str, paragraphs: list[str]) -> None:
+    """Raise ``TemplateError`` naming ``template`` when any paragraph holds text a reader must not see."""
+    for i, p in enumerate(paragraphs, 1):
+        if not p.strip():
+            raise TemplateError(template, f"paragraph {i} is empty")
+        for pattern, what in _BAD:
+            m = pattern.search(p)
+            if m:
+                lo, hi = max(0, m.start() - 12), min(len(p), m.end() + 12)
+                raise TemplateError(template, f"paragraph {i} contains {what}: …{p[lo:hi]}…", tag=m.group(0))
+        if not re.search(r"[\u4e00-\u9fff]", p):
+            raise TemplateError(template, f"paragraph {i} holds no Chinese text: {p[:40]!r}")
+
+
+# -- facts --------------------------------------------------------------------------------------
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _txt(x) -> str:
+    """A person's text for a sentence: '' for blank, 'nan' and 'None'."""
+    if x is None:
+        return ""
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return ""
+    s = str(x).strip()
+    return "" if s.lower() in ("none", "nan", "null") else s
+
+
+def cagr(first: float | None, last: float | None, years: int) -> float | None:
+    """Compound annual growth in percent over ``years`` steps, None when it cannot be computed."""
+    if first is None or last is None or first <= 0 or last <= 0 or years <= 0:
+        return None
+    return ((last / first) ** (1 / years) - 1) * 100
+
+
+def yoy(prev: float | None, cur: float | None) -> float | None:
+    if prev is None or cur is None or prev <= 0:
+        return None
+    return (cur / prev - 1) * 100
+
+
+def _or_blank(text: str) -> str:
+    return "" if text == fmt.MISSING else text
+
+
+def _series_facts(client: Client, key: str, unit: str, digits: int = 1) -> dict[str, Any]:
+    series = {y: _num(v) for y, v in client.series(key).items()}
+    years = client.years
+    first, last = series.get(years[0]), series.get(years[-1])
+    prev = series.get(years[-2]) if len(years) > 1 else None
+    values = [with_unit(series[y], unit, digits) for y in years]
+    complete = all(v for v in values)
+    return {
+        "latest": with_unit(last, unit, digits),
+        "first": with_unit(first, unit, digits),
+        "values": values if complete else [],
+        "listing": "、".join(values) if complete else "",
+        "yoy": _or_blank(fmt.growth(yoy(prev, last))) if yoy(prev, last) is not None else "",
+        "cagr": (_or_blank(fmt.growth(cagr(first, last, len(years) - 1), kind="年均"))
+                 if cagr(first, last, len(years) - 1) is not None else ""),
+        "raw_latest": last,
+    }
+
+
+def with_unit(x, unit: str, digits: int = 1) -> str:
+    """``fmt.with_unit`` with '' (not '—') for a missing value, and people for counts of people."""
+    x = _num(x)
+    if x is None:
+        return ""
+    if unit == "人" and x >= 10000:
+        return f"{fmt.number(x / 10000, 1)}万人"
+    if unit in ("km²", "km2", "平方千米"):
+        unit = "平方公里"
+    if unit in ("家", "项", "件", "个", "人"):
+        return f"{fmt.number(x, 0)}{unit}"
+    return fmt.with_unit(x, unit, digits)
+
+
+def client_facts(client: Client) -> dict[str, Any]:
+    """Everything a narrative template may say about the client, formatted; missing facts are ''."""
+    years = list(client.years)
+    c: dict[str, Any] = {
+        "cluster_name": _txt(client.cluster_name),
+        "province": _txt(client.province),
+        "city": _txt(client.city),
+        "county": _txt(client.county),
+        "region": _txt(client.region),
+        "recommender": _txt(client.recommender),
+        "leading_industry": _txt(client.get("leading_industry")),
+        "sub_field": _txt(client.sub_field),
+        "applicant": _txt(client.get("applicant")),
+        "brand": _txt(client.get("brand")),
+        "operating_body": _txt(client.get("operating_body")),
+        "area": with_unit(client.get("area_km2"), "平方公里"),
+        "is_review": client.is_review,
+        "application_type": client.application_type or NEW,
+        "recognised_year": _txt(client.recognised_year),
+        "years": [str(y) for y in years],
+        "first_year": str(years[0]),
+        "last_year": str(years[-1]),
+        "year_span": f"{years[0]}—{years[-1]}年",
+    }
+    c["place"] = "".join(x for x in (c["province"], c["city"], c["county"]) if x)
+
+    out = _series_facts(client, "cluster_output", "亿元")
+    c.update(output_latest=out["latest"], output_first=out["first"], output_listing=out["listing"],
+             output_yoy=out["yoy"], output_cagr=out["cagr"])
+    lead = _series_facts(client, "leading_output", "亿元")
+    sme = _series_facts(client, "sme_output", "亿元")
+    c.update(leading_latest=lead["latest"], sme_latest=sme["latest"])
+    total = out["raw_latest"]
+    c["leading_share"] = (fmt.percent(lead["raw_latest"] / total * 100)
+                          if total and lead["raw_latest"] is not None else "")
+    c["sme_share"] = (fmt.percent(sme["raw_latest"] / total * 100)
+                      if total and sme["raw_latest"] is not None else "")
+
+    rd = _series_facts(client, "sme_rd", "万元")
+    c.update(sme_rd_latest=rd["latest"], sme_rd_first=rd["first"], sme_rd_cagr=rd["cagr"])
+    plat = _series_facts(client, "platform_rate", "%")
+    c.update(platform_rate=plat["latest"], platform_rate_first=plat["first"])
+    p0, p1 = (_num(client.series("platform_rate").get(years[0])), _num(client.series("platform_rate").get(years[-1])))
+    c["platform_change"] = ""
+    if p0 is not None and p1 is not None and abs(p1 - p0) >= 0.05:
+        c["platform_change"] = ("提高" if p1 > p0 else "下降") + fmt.points(p1 - p0)
+    std = _series_facts(client, "standards", "项")
+    c["standards_latest"] = std["latest"]
+    std_total = sum(v for v in (_num(x) for x in client.series("standards").values()) if v is not None)
+    c["standards_total"] = with_unit(std_total, "项") if std_total else ""
+    energy = _series_facts(client, "energy_per_va", "吨标准煤/万元", 2)
+    c["energy_latest"] = energy["latest"]
+    e_first, e_last = (_num(client.series("energy_per_va").get(years[0])),
+                       _num(client.series("energy_per_va").get(years[-1])))
+    c["energy_drop"] = (fmt.percent((1 - e_last / e_first) * 100)
+                        if e_first and e_last is not None and e_last < e_first else "")
+    exp = _series_facts(client, "exports", "亿元")
+    c.update(exports_latest=exp["latest"], exports_cagr=exp["cagr"])
+    c["enterprises"] = with_unit(client.series("enterprises").get(years[-1]), "家")
+    c["smes"] = with_unit(client.series("smes").get(years[-1]), "家")
+    c["employees"] = with_unit(client.series("employees").get(years[-1]), "人")
+    c["invention_patents"] = with_unit(client.series("invention_patents").get(years[-1]), "件")
+
+    # Firms from the roster.
+    def names(tier: str, leading_only: bool = False) -> list[str]:
+        return [_txt(f.name) for f in client.firms_with(tier, leading_only=leading_only) if _txt(f.name)]
+
+    c["champions"] = names("champion", True)
+    c["little_giants"] = names("little_giant", True)
+    c["top_tier"] = c["champions"] + [n for n in c["little_giants"] if n not in c["champions"]]
+    c["specialised_n"] = len(names("specialised"))
+    c["innovative_n"] = len(names("innovative"))
+    c["high_tech_n"] = len(names("high_tech"))
+    quality = {f.name for f in client.firms if f.tiers & {"specialised", "innovative", "high_tech"}}
+    c["quality_n"] = len(quality)
+    c["quality_firms"] = sorted(_txt(n) for n in quality if _txt(n))[:5]
+    c["roster_n"] = len(client.firms)
+    c["tier_names"] = dict(TIERS)
+
+    # Platforms and institutions by kind.
+    by_kind: dict[str, list[str]] = {}
+    for p in client.platforms:
+        name = _txt(p.name)
+        if not name:
+            continue
+        level = _txt(p.level)
+        by_kind.setdefault(_txt(p.kind), []).append(f"{name}（{level}）" if level else name)
+    c["innovation_platforms"] = by_kind.get("创新平台", [])
+    c["service_platforms"] = by_kind.get("公共服务机构", [])
+    c["operating_bodies"] = by_kind.get("集群运营机构", [])
+    c["cooperation"] = by_kind.get("产学研合作", [])
+    c["testing_bodies"] = by_kind.get("检验检测机构", [])
+    c["digital_providers"] = by_kind.get("数字化服务商", [])
+
+    # Negative list.
+    c["negative_items"] = [{"label": _txt(n.label), "answer": "是" if n.occurred else ("否" if n.occurred is False else "未填写"),
+                            "note": _txt(n.note)} for n in client.negative]
+    c["negative_occurred"] = [_txt(n.label) for n in client.negative if n.occurred]
+    c["negative_unanswered"] = [_txt(n.label) for n in client.negative if n.occurred is None]
+    c["negative_clear"] = bool(client.negative) and not c["negative_occurred"] and not c["negative_unanswered"]
+
+    # The three-year development plan.
+    c["plan_targets"] = [plan_target_facts(t) for t in client.plan if _txt(t.name)]
+    return c
+
+
+def plan_target_facts(t) -> dict[str, Any]:
+    unit = _txt(t.unit)
+    base, target, actual = _num(t.base_value), _num(t.target_value), _num(t.actual_value)
+    if actual is None or target is None:
+        status = "待填报"
+    elif (actual >= target) if t.higher_is_better else (actual <= target):
+        status = "已完成"
+    else:
+        status = "未完成"
+    rate = ""
+    if actual is not None and target is not None and base is not None and target != base:
+        rate = fmt.percent(max(0.0, (actual - base) / (target - base) * 100), 0)
+    return {
+        "name": _txt(t.name),
+        "unit": unit,
+        "base": with_unit(base, unit, 2),
+        "target": with_unit(target, unit, 2),
+        "actual": with_unit(actual, unit, 2),
+        "base_year": _txt(t.base_year),
+        "target_year": _txt(t.target_year),
+        "direction": "越高越好" if t.higher_is_better else "越低越好",
+        "status": status,
+        "progress": rate,  # share of the planned change achieved
+    }
+
+
+# -- the assessment, per dimension ---------------------------------------------------------------
+def _sentence(text: str) -> str:
+    text = _txt(text).rstrip("，、；; ")
+    if text and text[-1] not in "。！？":
+        text += "。"
+    return text
+
+
+def result_facts(r) -> dict[str, Any]:
+    value_text = with_unit(r.value, r.unit or "", 2 if (r.unit or "") not in ("亿元", "%", "万元") else 1)
+    standard = ""
+    if r.threshold is not None and r.operator:
+        standard = OPERATOR_WORDS.get(r.operator, "") + with_unit(r.threshold, r.unit or "", 2)
+    return {
+        "id": r.id,
+        "title": _txt(r.title),
+        "label": MEASURE_LABELS.get(r.measure) or _txt(r.title).rstrip("。"),
+        "verdict": r.verdict,
+        "passed": r.verdict == PASS,
+        "kind": r.kind,
+        "measure": r.measure,
+        "value_text": value_text,
+        "standard_text": standard,
+        "unverified": not r.verified,
+        "unverified_text": f"（{UNVERIFIED_NOTE}）" if not r.verified else "",
+        "what_it_takes": _sentence(r.what_it_takes),
+        "missing": [_txt(m) for m in r.missing if _txt(m)],
+        "clause": _txt(r.clause),
+    }
+
+
+def dimension_facts(assessment: Assessment, n: int | None) -> dict[str, Any]:
+    if n is None:
+        return {"name": "", "verdict": "", "strengths": [], "gaps": [], "results": [], "unverified": False,
+                "passed": True}
+    results = [result_facts(r) for r in assessment.results if r.dimension == n]
+    summary = next((d for d in assessment.dimensions if d.dimension == n), None)
+    return {
+        "name": (summary.name if summary else "") or DIMENSION_NAMES.get(n, ""),
+        "verdict": summary.verdict if summary else (PASS if all(r["passed"] for r in results) else FAIL),
+        "strengths": [r for r in results if r["passed"]],
+        "gaps": [r for r in results if not r["passed"]],
+        "results": results,
+        "unverified": any(r["unverified"] for r in results),
+        "passed": all(r["passed"] for r in results),
+    }
+
+
+def assessment_facts(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "overall": assessment.overall,
+        "readiness": fmt.number(assessment.readiness, 0),
+        "rulebook": assessment.rulebook,
+        "settings": list(assessment.settings),
+        "relaxation": [s for s in assessment.settings if "放宽" in s],
+        "unverified_n": len(assessment.unverified),
+        "verdicts": {"pass": PASS, "fail": FAIL, "evidence": NEEDS_EVIDENCE, "missing": MISSING_DATA, "veto": VETO},
+    }
+
+
+# -- rendering ----------------------------------------------------------------------------------
+PARAGRAPH_MARK = "\u2029"  # Unicode PARAGRAPH SEPARATOR, never typed by a person
+
+
+def _blank_line_extension():
+    from jinja2.ext import Extension
+
+    class BlankLineIsParagraph(Extension):
+        """Every blank line of a template source becomes a paragraph mark, whatever the tags around it."""
+
+        def preprocess(self, source, name, filename=None):
+            return re.sub(r"\n[ \t]*\n(?:[ \t]*\n)*", "\n" + PARAGRAPH_MARK + "\n", source)
+
+    return BlankLineIsParagraph
+
+
+def environment(folder: Path | None = None):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(str(folder or narrative_dir())),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,  # plain text; the Word renderer escapes when it writes XML
+    )
+    env.add_extension(_blank_line_extension())
+    env.filters["join_cn"] = lambda xs, sep="、": sep.join(str(x) for x in xs if str(x).strip())
+    env.filters["sentence"] = _sentence
+    env.filters["quoted"] = quoted
+    env.globals["UNVERIFIED"] = UNVERIFIED_NOTE
+    return env
+
+
+# What a narrative template may use, declared for ``clusterkit templates check`` (a test keeps it equal
+# to what ``client_facts``, ``dimension_facts`` and ``assessment_facts`` really give). "" is a value,
+# [x] a list of x, a dict an object with those fields, None anything.
+_LIST = [""]
+_RESULT_SPEC = {k: "" for k in ("id", "title", "label", "verdict", "passed", "kind", "measure", "value_text",
+                                "standard_text", "unverified", "unverified_text", "what_it_takes", "clause")}
+_RESULT_SPEC["missing"] = _LIST
+_C_LISTS = ("years", "champions", "little_giants", "top_tier", "quality_firms", "innovation_platforms",
+            "service_platforms", "operating_bodies", "cooperation", "testing_bodies", "digital_providers",
+            "negative_occurred", "negative_unanswered")
+_C_VALUES = ("cluster_name", "province", "city", "county", "region", "recommender", "leading_industry", "sub_field",
+             "applicant", "brand", "operating_body", "area", "is_review", "application_type", "recognised_year",
+             "first_year", "last_year", "year_span", "place", "output_latest", "output_first", "output_listing",
+             "output_yoy", "output_cagr", "leading_latest", "sme_latest", "leading_share", "sme_share",
+             "sme_rd_latest", "sme_rd_first", "sme_rd_cagr", "platform_rate", "platform_rate_first", "platform_change",
+             "standards_latest", "standards_total", "energy_latest", "energy_drop", "exports_latest", "exports_cagr",
+             "enterprises", "smes", "employees", "invention_patents", "specialised_n", "innovative_n", "high_tech_n",
+             "quality_n", "roster_n", "negative_clear")
+CONTEXT_SPEC: dict[str, Any] = {
+    "c": {
+        **{k: "" for k in _C_VALUES},
+        **{k: _LIST for k in _C_LISTS},
+        "tier_names": None,
+        "negative_items": [{"label": "", "answer": "", "note": ""}],
+        "plan_targets": [{k: "" for k in ("name", "unit", "base", "target", "actual", "base_year", "target_year",
+                                          "direction", "status", "progress")}],
+    },
+    "d": {"name": "", "verdict": "", "unverified": "", "passed": "",
+          "strengths": [_RESULT_SPEC], "gaps": [_RESULT_SPEC], "results": [_RESULT_SPEC]},
+    "a": {"overall": "", "readiness": "", "rulebook": "", "settings": _LIST, "relaxation": _LIST, "unverified_n": "",
+          "verdicts": {"pass": "", "fail": "", "evidence": "", "missing": "", "veto": ""}},
+    "section_title": "",
+    "UNVERIFIED": "",
+}
+CONTEXT_NAMES = tuple(CONTEXT_SPEC)
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """Blank lines separate paragraphs; the lines of one paragraph join without a space."""
+    paras = []
+    for block in re.split(PARAGRAPH_MARK + r"|\n\s*\n", text.strip()):
+        line = "".join(part.strip() for part in block.splitlines())
+        if line:
+            paras.append(line)
+    return paras
+
+
+def render_section(env, template: str, context: dict[str, Any]) -> list[str]:
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateNotFound
+
+    try:
+        text = env.get_template(template).render(**context)
+    except TemplateNotFound as exc:
+        raise TemplateError(template, f"narrative template not found in {narrative_dir()}") from exc
+    except JinjaError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateError(template + (f":{line}" if line else ""), f"rendering failed: {exc}") from exc
+    paras = paragraphs_of(text)
+    check_text(template, paras)
+    return paras
+
+
+def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None) -> Narrative:
+    """The narrative of every section, in the order of the form."""
+    env = environment(Path(folder) if folder else None)
+    c = client_facts(client)
+    a = assessment_facts(assessment)
+    is_review = client.is_review or assessment.application_type == REVIEW
+    narrative = Narrative(client_id=client.id, cluster_name=c["cluster_name"])
+    for key, template, title, dim in SECTIONS:
+        if key in REVIEW_ONLY and not is_review:
+            continue
+        d = dimension_facts(assessment, dim)
+        if dim is not None and 1 <= dim <= 8 and d["name"]:
+            title = d["name"]
+        ctx = {"c": c, "d": d, "a": a, "section_title": title}
+        narrative.sections.append(Section(key, title, render_section(env, template, ctx), template))
+    return narrative

@@ -1,0 +1,274 @@
+"""What the notebooks call, so that their cells stay one or two lines.
+
+``notebooks/client_report.ipynb`` and ``notebooks/province_summary.ipynb`` are thin: each cell calls
+one function here or in the step's own module. The functions return pandas tables (shown as the
+cell's output) or paths, and work the same in JupyterLab and under papermill.
+
+Two hooks concern the batch (``toolkit.run.batch``):
+
+- ``record_result(...)``: the notebook's last cell writes a small JSON result to the file named by the
+  ``CLUSTERKIT_RESULT_FILE`` environment variable (set by the batch; absent in JupyterLab, where it
+  does nothing). The batch counts a notebook as run only when this file exists.
+- ``fault_point(client_dir, step)``: for the batch's isolation test. When the environment variable
+  ``CLUSTERKIT_TEST_KILL_KERNEL`` is ``<client folder name>:<step>`` (step ``package`` or ``start``),
+  the kernel kills itself with SIGKILL at that step, as a crash would. Unset, it does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from toolkit.core.paths import notebooks_dir, project_root
+
+RESULT_ENV = "CLUSTERKIT_RESULT_FILE"
+KILL_ENV = "CLUSTERKIT_TEST_KILL_KERNEL"
+
+
+def resolve(path: str | Path) -> Path:
+    """A notebook parameter path made absolute.
+
+    Relative paths are read from the project folder when the notebook runs in ``notebooks/`` (as
+    JupyterLab does), otherwise from the current folder (as ``papermill`` on the command line does).
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    cwd = Path.cwd().resolve()
+    if cwd == notebooks_dir().resolve() and not (cwd / p).exists():
+        return (project_root() / p).resolve()
+    return (cwd / p).resolve()
+
+
+def fault_point(client_dir: str | Path, step: str) -> None:
+    """Test hook: kill this kernel at ``step`` when CLUSTERKIT_TEST_KILL_KERNEL asks for it."""
+    wanted = os.environ.get(KILL_ENV, "")
+    if not wanted:
+        return
+    name, _, at = wanted.partition(":")
+    if name == Path(client_dir).name and (at or "package") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def record_result(**data: Any) -> None:
+    """Write the notebook's result for the batch (no-op outside a batch)."""
+    target = os.environ.get(RESULT_ENV)
+    if not target:
+        return None
+    from toolkit.core.atomic import write_text
+
+    write_text(target, json.dumps({"status": "ok", **data}, ensure_ascii=False, default=str, indent=1))
+    return None
+
+
+# -- client_report ---------------------------------------------------------------------------------
+
+def intake_summary(client) -> "Any":
+    """The client's basic information as read, with the cell each value came from."""
+    import pandas as pd
+
+    from toolkit.intake.schema import load_schema
+
+    labels = {}
+    basic = (load_schema().get("sheets") or {}).get("basic") or {}
+    for f in basic.get("fields", []):
+        if isinstance(f, dict) and "id" in f:
+            labels[f["id"]] = f.get("label", f["id"])
+    rows = [{"项目": labels.get(k, k), "值": "" if v.value is None else v.value,
+             "来源": str(v.source) if v.source else ""}
+            for k, v in client.basic.items() if v is not None]
+    rows += [
+        {"项目": "指标年度", "值": "、".join(str(y) for y in client.years), "来源": ""},
+        {"项目": "企业名录（家）", "值": len(client.firms), "来源": ""},
+        {"项目": "平台与机构（个）", "值": len(client.platforms), "来源": ""},
+        {"项目": "佐证材料（份）", "值": len(client.evidence), "来源": ""},
+    ]
+    return pd.DataFrame(rows)
+
+
+def problems_table(problems) -> "Any":
+    """Problems found in the workbook: where (file › sheet › cell), the value, what is wrong, the fix."""
+    import pandas as pd
+
+    sev = {"error": "错误", "warning": "提醒"}
+    rows = [{"位置": p.place, "填写值": "" if p.value is None else str(p.value), "问题": p.message,
+             "改法": p.fix, "级别": sev.get(p.severity, p.severity)} for p in problems]
+    return pd.DataFrame(rows, columns=["位置", "填写值", "问题", "改法", "级别"])
+
+
+def require_client(checked):
+    """The client of a ``check_workbook`` result; raises IntakeError (every problem) when it has errors."""
+    from toolkit.core.errors import IntakeError
+
+    if checked.client is None or any(p.severity == "error" for p in checked.problems):
+        raise IntakeError(checked.problems or "工作簿无法读取")
+    return checked.client
+
+
+def assessment_heading(assessment):
+    """Overall verdict, readiness and the settings in force, as Markdown."""
+    from IPython.display import Markdown
+
+    from toolkit.core.formatting import number
+
+    lines = [f"**{assessment.cluster_name}** — 总体结论：**{assessment.overall}**，"
+             f"准备度 {number(assessment.readiness, 0)}/100"]
+    if assessment.unverified:
+        lines.append(f"使用了待核实阈值的条款：{'、'.join(assessment.unverified)}（阈值待核实）")
+    lines += [f"- {s}" for s in assessment.settings]
+    return Markdown("\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]))
+
+
+def what_it_takes(assessment) -> "Any":
+    """Only the criteria not yet met, with the smallest change that would pass."""
+    import pandas as pd
+
+    from toolkit.core.formatting import number
+
+    rows = [{"条款": r.id, "指标": r.title, "结论": r.verdict,
+             "差距": "" if r.margin is None else number(r.margin, 2), "单位": r.unit,
+             "补足所需": r.what_it_takes or "；".join(r.missing), "阈值状态": "" if r.verified else "阈值待核实"}
+            for r in assessment.results if not r.passed]
+    return pd.DataFrame(rows, columns=["条款", "指标", "结论", "差距", "单位", "补足所需", "阈值状态"])
+
+
+def show_images(paths) -> None:
+    """Display chart PNGs in the notebook (a dict name → path, or a list of paths)."""
+    from IPython.display import Image, Markdown, display
+
+    items = paths.items() if isinstance(paths, dict) else ((Path(p).stem, p) for p in paths)
+    for name, path in items:
+        display(Markdown(f"**{name}**"))
+        display(Image(filename=str(path)))
+
+
+def narrative_preview(narrative, paragraphs: int = 1) -> "Any":
+    """The first paragraph(s) of each section of the narrative, as Markdown."""
+    from IPython.display import Markdown
+
+    parts = []
+    for s in narrative.sections:
+        parts.append(f"#### {s.title}\n\n" + "\n\n".join(s.paragraphs[:paragraphs]))
+    return Markdown("\n\n".join(parts))
+
+
+def write_package(client, *, client_dir, round, rulebook=None, output="output", western_relaxation=False,
+                  assessment=None, narrative=None):
+    """Build the client's package (``toolkit.package.writer.build_package``) from the assessment and narrative
+    the notebook shows, so the audit trail and the package agree."""
+    from toolkit.package.writer import build_package
+
+    fault_point(client_dir, "package")
+    return build_package(client, round=round, rulebook=rulebook or None, output=output,
+                         western_relaxation=western_relaxation, assessment=assessment, narrative=narrative)
+
+
+def package_charts(package) -> dict[str, Path]:
+    """The chart PNGs in a package (a PackageResult or its folder), name → path."""
+    path = Path(getattr(package, "path", package))
+    return {p.stem: p for p in sorted(path.rglob("*.png"))}
+
+
+def record_package(package) -> None:
+    """The client notebook's result for the batch: package folder, client, rulebook used."""
+    from toolkit.assess.rulebook import load_rulebook
+
+    a = package.assessment
+    try:
+        rb_path = str(load_rulebook(a.rulebook).path)
+    except Exception:
+        rb_path = None
+    return record_result(package=str(package.path), client_id=a.client_id, overall=a.overall,
+                         readiness=a.readiness, rulebook={"id": a.rulebook, "version": a.rulebook_version,
+                                                          "path": rb_path})
+
+
+def package_files(path: str | Path) -> "Any":
+    import pandas as pd
+
+    path = Path(path)
+    rows = [{"文件": p.relative_to(path).as_posix(), "大小（KB）": round(p.stat().st_size / 1024, 1)}
+            for p in sorted(path.rglob("*")) if p.is_file()]
+    return pd.DataFrame(rows)
+
+
+# -- province_summary --------------------------------------------------------------------------------
+
+def collect_packages(output: str | Path, round: int) -> "Any":
+    """One row per client package of ``round`` under ``output``: province, sub-field, readiness, verdict."""
+    import pandas as pd
+
+    root = Path(output) / str(round)
+    rows = []
+    if root.is_dir():
+        for recommender in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for pkg in sorted(p for p in recommender.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                a_file = pkg / "assessment.json"
+                if not a_file.is_file():
+                    continue
+                try:
+                    a = json.loads(a_file.read_text(encoding="utf-8"))
+                except ValueError:
+                    continue
+                m = {}
+                if (pkg / "manifest.json").is_file():
+                    try:
+                        m = json.loads((pkg / "manifest.json").read_text(encoding="utf-8"))
+                    except ValueError:
+                        m = {}
+                failed = [r.get("id") for r in a.get("results", []) if r.get("verdict") not in ("达标",)]
+                rows.append({
+                    "推荐单位": recommender.name,
+                    "客户": a.get("client_id") or pkg.name,
+                    "集群名称": a.get("cluster_name", ""),
+                    "省份": a.get("province", ""),
+                    "县（区）": a.get("county", ""),
+                    "细分领域": _sub_field(m, a),
+                    "申报类型": a.get("application_type", ""),
+                    "总体结论": a.get("overall", ""),
+                    "准备度": a.get("readiness"),
+                    "未达标条款": "、".join(str(f) for f in failed if f),
+                    "申报包": str(pkg),
+                })
+    return pd.DataFrame(rows, columns=["推荐单位", "客户", "集群名称", "省份", "县（区）", "细分领域", "申报类型",
+                                       "总体结论", "准备度", "未达标条款", "申报包"])
+
+
+def _sub_field(manifest: dict, assessment: dict) -> str:
+    for d in (manifest, manifest.get("client") or {}, assessment):
+        if isinstance(d, dict):
+            for key in ("sub_field", "细分领域"):
+                if d.get(key):
+                    return str(d[key])
+    from toolkit.province.reference import sub_field_of
+
+    return sub_field_of(assessment.get("cluster_name", ""), assessment.get("county", ""))
+
+
+def ranking(packages) -> "Any":
+    """Candidates per recommender ranked by readiness (a ranking never hides a failed criterion)."""
+    if packages.empty:
+        return packages
+    df = packages.sort_values(["推荐单位", "准备度"], ascending=[True, False]).copy()
+    df["名次"] = df.groupby("推荐单位").cumcount() + 1
+    return df[["推荐单位", "名次", "客户", "集群名称", "准备度", "总体结论", "未达标条款"]]
+
+
+def quota_table(packages, round: int) -> "Any":
+    """Per recommender: candidates (新申报), the round's quota, and how many are over it."""
+    import pandas as pd
+
+    from toolkit.assess.rounds import load_round
+
+    rnd = load_round(round)
+    rows = []
+    for rec, group in packages.groupby("推荐单位") if not packages.empty else []:
+        new = group[group["申报类型"] != "复核"]
+        quota = rnd.quota_for(rec)
+        rows.append({"推荐单位": rec, "新申报候选": len(new), "复核": len(group) - len(new),
+                     "名额": quota if quota is not None else "未知",
+                     "超出名额": max(0, len(new) - quota) if quota is not None else ""})
+    return pd.DataFrame(rows, columns=["推荐单位", "新申报候选", "复核", "名额", "超出名额"])

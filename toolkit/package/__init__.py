@@ -1,0 +1,1 @@
+"""Stage 4 — a client's package, written completely or not at all."""

@@ -1,0 +1,270 @@
+"""A client's application package: one folder, written completely or not at all, and a zip of it.
+
+``build_package(client_or_dir, round=2025, output="output")`` writes
+``output/<round>/<推荐单位>/<client>/``:
+
+- ``附件1_申报表.docx`` (new application) or ``附件3_复核申报表.docx`` (review), with the narrative;
+- ``佐证材料清单.docx`` — every evidence item present or missing;
+- ``申报材料文字稿.md`` — the narrative as text, for editing outside Word;
+- the charts, briefing memo and proposal of ``toolkit.documents.briefing.write_brief`` (when that step is installed);
+- ``佐证材料/`` — copies of the evidence files found beside the workbook;
+- ``assessment.json``, ``manifest.json`` (inputs with sha256, rulebook id and version, round, toolkit
+  version, time, the files written) and ``<client>.zip`` holding all of the above.
+
+The folder is built under a temporary name and swapped in (``toolkit.core.atomic.atomic_dir``): a re-run
+replaces a package only once the new one is complete, and a failure leaves the old package and no
+temporary folder. Folder and file names made from people's text go through ``toolkit.core.naming``, so
+nothing is written outside the output root whatever the names hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit import __version__
+from toolkit.core.atomic import atomic_dir
+from toolkit.core.errors import PackageError
+from toolkit.intake.model import Client
+from toolkit.core.naming import inside, safe_name
+from toolkit.assess.result import Assessment
+
+MANIFEST_VERSION = "1.0"
+NARRATIVE_FILE = "申报材料文字稿.md"
+EVIDENCE_CHECKLIST_FILE = "佐证材料清单.docx"
+EVIDENCE_FOLDER = "佐证材料"
+
+
+@dataclass
+class PackageResult:
+    path: Path
+    manifest: dict[str, Any]
+    assessment: Assessment
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def zip(self) -> Path:
+        return self.path / self.manifest["zip"]
+
+
+def _year(round) -> str:
+    year = getattr(round, "year", round)
+    return safe_name(str(year), "round")
+
+
+def package_dir(output_root: Path | str, round, recommender: str, client_id: str) -> Path:
+    """``output_root/<round>/<safe recommender>/<safe client_id>``, always inside ``output_root``."""
+    return inside(output_root, _year(round), safe_name(recommender or "", "推荐单位"), safe_name(client_id or "", "client"))
+
+
+def sha256_file(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _resolve_round(round):
+    from toolkit.assess.rounds import load_round
+
+    if round is None:
+        return None
+    if hasattr(round, "year"):
+        return round
+    return load_round(round)  # names a year that is not one, or not in data/rounds/
+
+
+def _today(today) -> dt.date | None:
+    from toolkit.core.formatting import parse_date
+
+    return parse_date(today, "today")
+
+
+def _latest(client: Client, key: str) -> float | None:
+    for y in reversed(client.years):
+        v = client.indicator(key, y).value
+        if v is not None:
+            try:
+                return float(v)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _summary(client: Client, assessment: Assessment) -> dict[str, Any]:
+    """The facts the province tables need, so they read packages without the clients' workbooks."""
+    growth = next((r.value for r in assessment.results if r.measure == "cluster_output_growth"), None)
+    plan = [r for r in assessment.results if r.dimension == 9 and r.kind == "plan"]
+    return {
+        "cluster_name": client.cluster_name,
+        "province": client.province,
+        "city": client.city,
+        "county": client.county,
+        "recommender": client.recommender,
+        "leading_industry": client.get("leading_industry", ""),
+        "sub_field": client.sub_field,
+        "application_type": client.application_type,
+        "recognised_year": client.recognised_year,
+        "output_latest": _latest(client, "cluster_output"),
+        "output_year": client.latest_year,
+        "output_growth": growth,
+        "readiness": assessment.readiness,
+        "overall": assessment.overall,
+        "failed": [f"{r.id} {r.verdict}" for r in assessment.results if not r.passed],
+        "plan_met": sum(1 for r in plan if r.passed),
+        "plan_total": len(plan),
+    }
+
+
+def _inputs(client: Client) -> list[dict[str, Any]]:
+    wb = Path(client.workbook)
+    inputs = [{
+        "role": "intake",
+        "path": wb.name,
+        "sha256": sha256_file(wb) if wb.is_file() else client.sha256,
+        "exists": wb.is_file(),
+    }]
+    from toolkit.documents.forms import evidence_status
+
+    for x in evidence_status(client):
+        entry = {"role": "evidence", "title": x["item"].title, "path": x["file"], "exists": x["present"]}
+        if x["present"]:
+            entry["sha256"] = sha256_file(x["path"])
+        inputs.append(entry)
+    return inputs
+
+
+def _copy_evidence(client: Client, folder: Path) -> list[str]:
+    from toolkit.documents.forms import evidence_status
+
+    copied = []
+    for i, x in enumerate(evidence_status(client), 1):
+        if not x["present"]:
+            continue
+        src = Path(x["path"])
+        suffix = src.suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", src.suffix) else ""
+        name = f"{i:02d}_{safe_name(src.stem, 'file')}{suffix}"
+        dest = inside(folder, EVIDENCE_FOLDER, name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        copied.append(name)
+    return copied
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def _write_zip(folder: Path, zip_path: Path) -> None:
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for p in _files(folder):
+            if p != zip_path:
+                z.write(p, p.relative_to(folder).as_posix())
+
+
+def write_brief_if_available(client, assessment, round, out_dir: Path, *, today=None) -> tuple[dict, str]:
+    """Charts, memo and proposal through ``toolkit.documents.briefing.write_brief``; ('', note) when not installed."""
+    try:
+        from toolkit.documents.briefing import write_brief
+    except ImportError as exc:
+        return {}, f"简报与服务方案未生成：toolkit.documents.briefing 不可用（{exc}）"
+    files = write_brief(client, assessment, round, out_dir, today=today)
+    return dict(files or {}), ""
+
+
+def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=None, output: Path | str = "output",
+                  western_relaxation: bool = False, today=None, assessment: Assessment | None = None,
+                  narrative=None) -> PackageResult:
+    """Write the client's package (see the module docstring); returns its folder, manifest and assessment.
+
+    ``assessment`` and ``narrative``: pass the ones already made for this client (the client notebook
+    does), so the package holds exactly what the notebook showed and nothing is computed twice; by
+    default they are made here from ``rulebook``, ``round`` and ``western_relaxation``.
+    """
+    from toolkit.assess.assessment import assess
+    from toolkit.documents.forms import application_filename, write_application, write_evidence_checklist
+    from toolkit.documents.narrative import draft
+
+    if isinstance(client_or_dir, Client):
+        client = client_or_dir
+    else:
+        from toolkit.intake.reader import read_client
+
+        client = read_client(client_or_dir)
+    rnd = _resolve_round(round)
+    today = _today(today)
+    if assessment is None:
+        assessment = assess(client, rulebook, rnd, western_relaxation=western_relaxation)
+    if narrative is None:
+        narrative = draft(client, assessment)
+    year = getattr(rnd, "year", None) or assessment.round
+    if not year:
+        raise PackageError("申报包需要申报年度：请指定 --round（如 --round 2025），或在 Python 中传入 round=2025。")
+    target = package_dir(output, year, client.recommender, client.id)
+    notes: list[str] = []
+
+    with atomic_dir(target) as tmp:
+        app = tmp / application_filename(client)
+        write_application(client, assessment, narrative, app, round=rnd or year, today=today)
+        write_evidence_checklist(client, assessment, tmp / EVIDENCE_CHECKLIST_FILE, round=rnd or year, today=today)
+        (tmp / NARRATIVE_FILE).write_text(narrative.to_markdown(), encoding="utf-8")
+        brief, note = write_brief_if_available(client, assessment, rnd, tmp, today=today)
+        if note:
+            notes.append(note)
+        copied = _copy_evidence(client, tmp)
+        (tmp / "assessment.json").write_text(
+            json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+        zip_name = f"{safe_name(client.id, 'client')}.zip"
+        files = [p for p in _files(tmp)]
+        manifest = {
+            "manifest_version": MANIFEST_VERSION,
+            "client_id": client.id,
+            "round": int(year) if str(year).isdigit() else year,
+            "notice": getattr(rnd, "notice", "") or "",
+            "recommender": client.recommender,
+            "application_type": client.application_type,
+            "rulebook": {"id": assessment.rulebook, "version": assessment.rulebook_version},
+            "western_relaxation": bool(western_relaxation),
+            "settings": list(assessment.settings),
+            "toolkit_version": __version__,
+            "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "today": today.isoformat() if today else None,
+            "inputs": _inputs(client),
+            "files": [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p), "bytes": p.stat().st_size}
+                      for p in files],
+            "application": app.name,
+            "brief": {k: Path(v).name for k, v in brief.items()},
+            "evidence_copied": copied,
+            "zip": zip_name,
+            "summary": _summary(client, assessment),
+            "notes": notes,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                           encoding="utf-8")
+        _write_zip(tmp, tmp / zip_name)
+
+    return PackageResult(path=target, manifest=manifest, assessment=assessment,
+                         files=[target / f["path"] for f in manifest["files"]] + [target / "manifest.json",
+                                                                                  target / zip_name])
+
+
+def cmd_package(args) -> int:
+    result = build_package(args.dir, round=args.round, rulebook=args.rulebook, output=args.output,
+                           western_relaxation=getattr(args, "western_relaxation", False))
+    a = result.assessment
+    print(f"申报材料包：{result.path}")
+    print(f"评估结论：{a.overall}（准备度{round(a.readiness)}分，规则库 {a.rulebook} {a.rulebook_version}）")
+    for p in result.files:
+        print(f"  {p.relative_to(result.path).as_posix()}")
+    for note in result.manifest.get("notes", []):
+        print(f"注意：{note}")
+    return 0

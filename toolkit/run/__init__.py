@@ -1,0 +1,1 @@
+"""Stage 6 — the batch: notebook execution, resume, the fork server."""

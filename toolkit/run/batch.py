@@ -1,0 +1,993 @@
+"""``clusterkit batch``: a folder of clients in, packages out — each client through its notebook.
+
+For every client folder, ``notebooks/client_report.ipynb`` runs through papermill in a fresh kernel,
+``jobs`` at a time, with a progress bar. The executed notebook is kept inside the client's package
+folder (the audit trail of how the package was made). Then ``notebooks/province_summary.ipynb``
+rolls the batch up per province. ::
+
+    result = run_batch(["data/examples/clients/qingchuan", ...], round=2025, output="output", jobs=2)
+    result.failed  # → list of ClientRun with the failing cell, error name and message
+
+What it guarantees:
+
+- **Isolation.** Each client runs in its own kernel under a process pool; an error, a dead kernel or
+  a timeout is that client's failure, recorded, and the others go on. A client folder that does not
+  exist is a reported failure, not a crash.
+- **Kernel-start retry.** Parallel kernel starts can collide on ZMQ ports (papermill #511) or time
+  out; a failure before the first cell ran is retried (``retries`` times).
+- **Verified.** A notebook counts as run only if every code cell ran and its last cell wrote its
+  result file (``toolkit.notebook.record_result``) — an unexecuted notebook with no error
+  (papermill #552) is a failure.
+- **Nothing partial.** Packages are written atomically (``toolkit.core.atomic``); temporary folders an
+  interrupted kernel left behind are removed. A failed client's executed notebook goes to
+  ``<output>/batch/failed/`` for diagnosis.
+- **Records.** ``<output>/batch/run-manifest.json`` and ``<output>/batch/summary.xlsx``: client,
+  status, duration, failing cell, error name and message.
+- **Resume.** A client is skipped when its inputs (sha256 of intake.xlsx and of every file under
+  evidence/), the rulebook (id, version, file hash), the round, the notebook, the templates and the
+  toolkit version are unchanged since its last successful run and its package is complete. ``force=True`` re-runs.
+- **One batch per output folder.** A lock (``<output>/.batch.lock``); a second batch waits up to
+  ``wait`` seconds, then refuses with a message naming the running one.
+- **Safe parameters.** Parameters are checked against the notebook's declared ones
+  (``papermill.inspect_notebook``): an undeclared one is an error. Only paths and numbers are passed;
+  everything written is named with ``toolkit.core.naming`` and stays inside the output folder.
+
+Speed: papermill is imported once, here in the parent (its import costs about 1.6 s); the pool's
+workers are forked from it. Kernels come from ``toolkit.run.kernels.ForkServer``: a fresh process per
+notebook, forked from a server that has already imported pandas, matplotlib, python-docx and the
+toolkit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from toolkit import __version__
+from toolkit.core.atomic import atomic_path, remove_leftovers, write_text
+from toolkit.core.errors import BatchError
+from toolkit.core.naming import inside, safe_name
+from toolkit.package.writer import sha256_file
+from toolkit.core.paths import criteria_dir, data_dir, notebooks_dir, rounds_dir, templates_dir
+
+CLIENT_NOTEBOOK = "client_report.ipynb"
+PROVINCE_NOTEBOOK = "province_summary.ipynb"
+RESULT_ENV = "CLUSTERKIT_RESULT_FILE"
+BATCH_DIR = "batch"  # inside the output folder: manifest, summary, state, failed notebooks
+LOCK_NAME = ".batch.lock"
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+STATUS_ZH = {OK: "完成", FAILED: "失败", SKIPPED: "跳过（未变化）"}
+
+
+@dataclass
+class ClientRun:
+    """One client's outcome in a batch (one row of the run manifest)."""
+
+    client: str  # the folder as given
+    client_id: str  # safe name of the folder
+    status: str = FAILED
+    duration: float = 0.0
+    reason: str = ""  # in Chinese: what went wrong and where
+    cell: int | None = None  # index of the failing cell in the notebook
+    cell_heading: str = ""  # the heading of the step the failing cell belongs to
+    ename: str = ""
+    evalue: str = ""
+    package: str | None = None
+    notebook: str | None = None  # the executed notebook
+    attempts: int = 0
+    fingerprint: dict = field(default_factory=dict)
+    result: dict = field(default_factory=dict)  # what the notebook recorded
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class BatchResult:
+    runs: list[ClientRun]
+    province: ClientRun | None
+    output: Path
+    manifest: Path
+    summary: Path
+
+    @property
+    def ok(self) -> list[ClientRun]:
+        return [r for r in self.runs if r.status == OK]
+
+    @property
+    def skipped(self) -> list[ClientRun]:
+        return [r for r in self.runs if r.status == SKIPPED]
+
+    @property
+    def failed(self) -> list[ClientRun]:
+        failed = [r for r in self.runs if r.status == FAILED]
+        if self.province is not None and self.province.status == FAILED:
+            failed.append(self.province)
+        return failed
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+# -- fingerprints (resume) -----------------------------------------------------------------------
+
+def inputs_sha256(folder: Path) -> str:
+    """One hash over intake.xlsx and every file under evidence/ (names and contents)."""
+    h = hashlib.sha256()
+    files = [folder / "intake.xlsx"]
+    evidence = folder / "evidence"
+    if evidence.is_dir():
+        files += sorted(p for p in evidence.rglob("*") if p.is_file())
+    for p in files:
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+    return h.hexdigest()
+
+
+def rulebook_files(rulebook: str | None) -> list[Path]:
+    """The file(s) a rulebook id or path is read from, including the base it overrides."""
+    if not rulebook:
+        return []
+    p = Path(rulebook)
+    if not p.is_file():
+        p = next((criteria_dir() / f"{rulebook}{ext}" for ext in (".yaml", ".yml")
+                  if (criteria_dir() / f"{rulebook}{ext}").is_file()), None)
+        if p is None:
+            return []
+    files = [p]
+    try:
+        import yaml
+
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        base = data.get("base") or data.get("extends") if isinstance(data, dict) else None
+        if isinstance(base, str) and base != rulebook:
+            files += [f for f in rulebook_files(base) if f not in files]
+    except Exception:
+        pass
+    return files
+
+
+def _files_sha(files: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(sha256_file(f).encode())
+    return h.hexdigest()
+
+
+def round_file(round_: int) -> Path | None:
+    for ext in (".yaml", ".yml"):
+        p = rounds_dir() / f"{round_}{ext}"
+        if p.is_file():
+            return p
+    return None
+
+
+def templates_sha256() -> str:
+    """One hash over what shapes a package besides the client's inputs and the rulebook: the Word and
+    text templates (a consultancy restyles them), the intake schema and the work-plan data."""
+    files = sorted(p for p in templates_dir().rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+    files += [p for p in (data_dir() / "schema" / "intake.yaml", data_dir() / "workplan.yaml") if p.is_file()]
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.name.encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+    return h.hexdigest()
+
+
+def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Path,
+                parameters: dict, western_relaxation: bool) -> dict:
+    rf = round_file(round_)
+    return {
+        "inputs_sha256": inputs_sha256(folder),
+        "round": round_,
+        "round_file_sha256": sha256_file(rf) if rf else None,
+        "rulebook_requested": rulebook,
+        "western_relaxation": bool(western_relaxation),
+        "notebook_sha256": sha256_file(notebook),
+        "templates_sha256": templates_sha256(),
+        "parameters": {k: str(v) for k, v in sorted(parameters.items())},
+        "toolkit_version": __version__,
+    }
+
+
+def package_complete(package: Path | str | None) -> bool:
+    """A package folder with a readable manifest.json whose listed files all exist."""
+    if not package:
+        return False
+    package = Path(package)
+    manifest = package / "manifest.json"
+    if not manifest.is_file():
+        return False
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    for rel in _manifest_files(data):
+        if not (package / rel).exists():
+            return False
+    return True
+
+
+def _manifest_files(data: Any) -> list[str]:
+    files = data.get("files") if isinstance(data, dict) else None
+    out: list[str] = []
+    if isinstance(files, dict):
+        out = [str(k) for k in files]
+    elif isinstance(files, list):
+        for f in files:
+            if isinstance(f, str):
+                out.append(f)
+            elif isinstance(f, dict):
+                name = f.get("path") or f.get("file") or f.get("name")
+                if name:
+                    out.append(str(name))
+    return [f for f in out if not Path(f).is_absolute() and ".." not in Path(f).parts]
+
+
+# -- the state of earlier runs -------------------------------------------------------------------
+
+def _state_path(output: Path) -> Path:
+    return output / BATCH_DIR / "state.json"
+
+
+def _load_state(output: Path) -> dict:
+    try:
+        return json.loads(_state_path(output).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _up_to_date(entry: dict | None, fp: dict) -> bool:
+    if not entry or entry.get("fingerprint") != fp:
+        return False
+    used = entry.get("rulebook") or {}
+    if used.get("sha256") and used.get("id"):
+        files = rulebook_files(used.get("path") or used["id"])
+        if not files or _files_sha(files) != used["sha256"]:
+            return False
+    package = entry.get("package")
+    notebook = entry.get("notebook")
+    return package_complete(package) and bool(notebook) and Path(notebook).is_file()
+
+
+# -- one notebook, in a worker process -----------------------------------------------------------
+
+def _cell_heading(nb, index: int | None) -> str:
+    if nb is None or index is None:
+        return ""
+    for cell in reversed(nb.cells[: index + 1]):
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.strip().startswith("#"):
+                    return line.strip().lstrip("#").strip()
+    return ""
+
+
+def _read_nb(path: Path):
+    import nbformat
+
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except Exception:
+        return None
+
+
+def _never_started(nb) -> bool:
+    if nb is None:
+        return True
+    return not any(c.get("metadata", {}).get("papermill", {}).get("start_time") for c in nb.cells)
+
+
+def _running_cell(nb) -> int | None:
+    """The cell that was running (or failed) when the kernel died."""
+    if nb is None:
+        return None
+    last_started = None
+    for i, c in enumerate(nb.cells):
+        pm = c.get("metadata", {}).get("papermill", {})
+        if pm.get("status") in ("running", "failed"):
+            return i
+        if pm.get("start_time"):
+            last_started = i
+    return last_started
+
+
+def _unexecuted_cells(nb) -> list[int]:
+    bad = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code" or not c.source.strip():
+            continue
+        if c.get("execution_count") is None or not c.get("metadata", {}).get("papermill", {}).get("start_time"):
+            bad.append(i)
+    return bad
+
+
+def _kill_descendants() -> None:
+    """Kill every process this one started (pool workers, kernel server, kernels)."""
+    try:
+        import psutil
+
+        procs = psutil.Process().children(recursive=True)
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(procs, timeout=5)
+    except Exception:
+        pass
+
+
+def _kill_kernels() -> None:
+    """Kill this worker's child processes (the kernel, or its launcher)."""
+    try:
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            try:
+                child.send_signal(signal.SIGKILL)
+            except psutil.Error:
+                pass
+    except Exception:
+        pass
+
+
+ENGINE_NAME = "clusterkit"
+
+
+def _register_engine() -> str:
+    """papermill's nbclient engine, saving the notebook when execution dies outside a cell error.
+
+    The batch asks papermill not to rewrite the notebook after every cell (that cost more parent CPU
+    than the rest of its work); papermill then writes it only at the end, and not at all when the
+    kernel dies. This engine writes it in that case too, with the cell that was running marked.
+    """
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.iorw import write_ipynb
+
+    class SaveOnFailureEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, save_on_failure=None, **kwargs):
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except BaseException:
+                if save_on_failure:
+                    try:
+                        write_ipynb(nb_man.nb, save_on_failure)
+                    except Exception:
+                        pass
+                raise
+
+    papermill_engines.register(ENGINE_NAME, SaveOnFailureEngine)
+    return ENGINE_NAME
+
+
+def execute(notebook: Path, out_nb: Path, parameters: dict, *, kernel_name: str, timeout: float,
+            start_timeout: float, retries: int, result_file: Path | None) -> dict:
+    """Run one notebook; return a plain dict (picklable) describing what happened."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    info: dict[str, Any] = {"attempts": 0, "error": None}
+    for attempt in range(1, retries + 1):
+        info["attempts"] = attempt
+        if result_file is not None:
+            result_file.unlink(missing_ok=True)
+            os.environ[RESULT_ENV] = str(result_file)
+        out_nb.unlink(missing_ok=True)
+        timed_out = threading.Event()
+
+        def on_timeout() -> None:
+            timed_out.set()
+            _kill_kernels()
+
+        timer = threading.Timer(timeout, on_timeout)
+        timer.daemon = True
+        timer.start()
+        try:
+            pm.execute_notebook(
+                str(notebook), str(out_nb), parameters=parameters, kernel_name=kernel_name,
+                engine_name=_register_engine(), save_on_failure=str(out_nb),
+                progress_bar=False, log_output=False, start_timeout=start_timeout,
+                execution_timeout=timeout, shutdown_kernel="immediate",
+                # saved once at the end (also on failure): re-serialising after every cell cost
+                # more parent CPU than the rest of papermill's work together
+                request_save_on_cell_execute=False,
+            )
+            info["error"] = None
+            break
+        except PapermillExecutionError as exc:
+            info["error"] = {"kind": "cell", "cell": exc.cell_index, "ename": exc.ename,
+                             "evalue": str(exc.evalue)}
+            break
+        except BaseException as exc:  # a dead kernel, a start failure, a timeout ...
+            nb = _read_nb(out_nb)
+            ename = type(exc).__name__
+            evalue = str(exc).strip().splitlines()[0][:500] if str(exc).strip() else ""
+            info["error"] = {"kind": "timeout" if timed_out.is_set() else "kernel",
+                             "cell": _running_cell(nb), "ename": ename, "evalue": evalue,
+                             "never_started": _never_started(nb)}
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            start_failure = _never_started(nb) and not timed_out.is_set()
+            if start_failure and attempt < retries:
+                time.sleep(0.3 * attempt)
+                continue
+            if start_failure:
+                info["error"]["kind"] = "start"
+            break
+        finally:
+            timer.cancel()
+            os.environ.pop(RESULT_ENV, None)
+    return info
+
+
+@contextlib.contextmanager
+def _output_to(log: Path):
+    """Point this process's stdout/stderr file descriptors (inherited by kernels) at ``log``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (*saved, fd):
+            os.close(f)
+
+
+def _run_client(task: dict) -> dict:
+    """Worker entry point: run one client's notebook, verify it, keep the notebook with the package."""
+    t0 = time.monotonic()
+    run = ClientRun(client=task["client"], client_id=task["client_id"], fingerprint=task["fingerprint"])
+    work = Path(task["work_dir"])
+    work.mkdir(parents=True, exist_ok=True)
+    out_nb = work / f"{run.client_id}.ipynb"
+    result_file = work / f"{run.client_id}.result.json"
+    log = work / f"{run.client_id}.kernel.log"
+    with _output_to(log):  # the kernel's own console output (warnings) goes to a log, not the terminal
+        info = execute(Path(task["notebook"]), out_nb, task["parameters"], kernel_name=task["kernel_name"],
+                       timeout=task["timeout"], start_timeout=task["start_timeout"], retries=task["retries"],
+                       result_file=result_file)
+    run.attempts = info["attempts"]
+    nb = _read_nb(out_nb)
+    err = info["error"]
+    result: dict = {}
+    if err is None:
+        try:
+            result = json.loads(result_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            err = {"kind": "unverified", "cell": None, "ename": "NotebookNotFinished",
+                   "evalue": "笔记本没有写出结果文件（最后一格没有运行）"}
+        else:
+            missing = _unexecuted_cells(nb) if nb is not None else ["?"]
+            if missing:
+                err = {"kind": "unverified", "cell": missing[0] if isinstance(missing[0], int) else None,
+                       "ename": "NotebookNotExecuted", "evalue": f"这些单元格没有运行：{missing}"}
+    run.result = result
+    if err is None and task.get("expects_package", True):
+        package = result.get("package")
+        if not package or not package_complete(package):
+            err = {"kind": "unverified", "cell": None, "ename": "PackageIncomplete",
+                   "evalue": f"申报包不完整或不存在：{package}"}
+        else:
+            package = Path(package)
+            out_root = Path(task["output"]).resolve()
+            if package.resolve() != out_root and out_root not in package.resolve().parents:
+                err = {"kind": "unverified", "cell": None, "ename": "PackageOutside",
+                       "evalue": f"申报包不在输出文件夹内：{package}"}
+            else:
+                run.package = str(package)
+                keep = package / task["notebook_name"]
+                os.replace(out_nb, keep)
+                run.notebook = str(keep)
+    elif err is None:
+        keep = Path(task["keep_notebook"])
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(out_nb, keep)
+        run.notebook = str(keep)
+
+    if err is None:
+        run.status = OK
+        for stale in (f"{run.client_id}.ipynb", f"{run.client_id}.kernel.log"):  # from an earlier failed run
+            (Path(task["failed_dir"]) / stale).unlink(missing_ok=True)
+    else:
+        run.status = FAILED
+        run.cell = err.get("cell")
+        run.cell_heading = _cell_heading(nb, run.cell)
+        run.ename, run.evalue = err.get("ename", ""), err.get("evalue", "")
+        run.reason = _reason(err, run, task["timeout"])
+        if out_nb.exists():
+            failed_dir = Path(task["failed_dir"])
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            keep = failed_dir / out_nb.name
+            os.replace(out_nb, keep)
+            run.notebook = str(keep)
+    result_file.unlink(missing_ok=True)
+    if run.status == FAILED and log.is_file() and log.stat().st_size:
+        keep = Path(task["failed_dir"]) / log.name  # the kernel's console output, for diagnosis
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(log, keep)
+    log.unlink(missing_ok=True)
+    try:
+        work.rmdir()
+    except OSError:
+        pass
+    run.duration = round(time.monotonic() - t0, 3)
+    return run.to_dict()
+
+
+def _reason(err: dict, run: ClientRun, timeout: float) -> str:
+    where = ""
+    if run.cell is not None:  # run.cell is papermill's 0-based index; people count from 1
+        where = (f"「{run.cell_heading}」一步（执行后笔记本第 {run.cell + 1} 格）" if run.cell_heading
+                 else f"执行后笔记本第 {run.cell + 1} 格")
+    kind = err.get("kind")
+    msg = f"{run.ename}: {run.evalue}".strip(": ")
+    if kind == "cell":
+        return f"在{where}出错：{msg}"
+    if kind == "timeout":
+        return f"超时：超过 {timeout:g} 秒仍未完成，已停止内核" + (f"（停在{where}）" if where else "")
+    if kind == "start":
+        return f"内核启动失败（已重试 {run.attempts} 次）：{msg}"
+    if kind == "kernel":
+        return f"内核在{where or '运行中'}意外退出（崩溃或被终止）：{msg}"
+    return f"笔记本未完整运行：{msg}"
+
+
+# -- the batch -----------------------------------------------------------------------------------
+
+def _lock(output: Path, wait: float):
+    from filelock import FileLock, Timeout
+
+    info_file = output / BATCH_DIR / "running.json"
+    lock = FileLock(str(output / LOCK_NAME))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        holder = ""
+        try:
+            data = json.loads(info_file.read_text(encoding="utf-8"))
+            holder = f"（进程 {data.get('pid')}，{data.get('started')} 开始）"
+        except (OSError, ValueError):
+            pass
+        raise BatchError(
+            f"输出文件夹 {output} 正被另一个批处理使用{holder}。"
+            f"请等它结束再运行，或用 --output 换一个输出文件夹，或用 --wait 秒数 排队等待。"
+        ) from None
+    write_text(info_file, json.dumps({"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds")}))
+    return lock, info_file
+
+
+def declared_parameters(notebook: Path) -> dict:
+    import papermill as pm
+
+    return pm.inspect_notebook(str(notebook))
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """An undeclared parameter is an error (papermill only warns)."""
+    declared = declared_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise BatchError(
+            f"{notebook.name} 没有声明参数 {', '.join(unknown)}；它声明的参数是："
+            f"{', '.join(declared) or '（无）'}。检查参数名的拼写，或在笔记本的 parameters 单元格里声明它。"
+        )
+    for name, value in parameters.items():
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            raise BatchError(f"参数 {name} 的值必须是文字、数字或是否，而不是 {type(value).__name__}")
+
+
+def _client_task_base(folder_arg: str) -> tuple[Path, str, str | None]:
+    """(resolved folder, safe id, problem or None)."""
+    p = Path(folder_arg)
+    if p.suffix.lower() == ".xlsx" and p.is_file():
+        p = p.parent
+    resolved = p.resolve()
+    cid = safe_name(resolved.name)
+    if not p.exists():
+        return resolved, cid, f"客户文件夹不存在：{folder_arg}（检查路径拼写）"
+    if not p.is_dir():
+        return resolved, cid, f"不是文件夹：{folder_arg}（给出客户文件夹，里面放 intake.xlsx）"
+    if not (p / "intake.xlsx").is_file():
+        return resolved, cid, f"{folder_arg} 里没有 intake.xlsx（用 clusterkit new-client 生成空白表）"
+    return resolved, cid, None
+
+
+def run_batch(
+    clients: Iterable[str | Path],
+    *,
+    round: int = 2025,
+    rulebook: str | None = None,
+    output: str | Path = "output",
+    jobs: int = 2,
+    timeout: float = 600,
+    force: bool = False,
+    western_relaxation: bool = False,
+    parameters: dict | None = None,
+    notebook: str | Path | None = None,
+    province_notebook: str | Path | None | bool = None,
+    kernel: str = "auto",
+    wait: float = 0,
+    retries: int = 3,
+    start_timeout: float = 60,
+    progress: bool = True,
+    stream=None,
+) -> BatchResult:
+    """Run the client notebook for every client folder, then the province summary. See module doc.
+
+    ``parameters``: extra notebook parameters (validated against the notebook's declared ones).
+    ``province_notebook``: ``None`` → notebooks/province_summary.ipynb; ``False`` → none.
+    ``kernel``: ``"auto"`` (the preloading fork server where available), ``"fork"``, or a kernel name.
+    """
+    stream = stream or sys.stderr
+    from toolkit.assess.rounds import load_round
+    from toolkit.assess.rulebook import load_rulebook
+
+    # Arguments every client shares are checked once, before anything is written: a misspelt round or
+    # rulebook is one clear error, not the same failure in every client's notebook.
+    round_ = load_round(round).year
+    if rulebook:
+        load_rulebook(rulebook)
+    if jobs < 1:
+        raise BatchError(f"--jobs 至少为 1（给的是 {jobs}）")
+    if not timeout > 0:
+        raise BatchError(f"--timeout 应为大于 0 的秒数（给的是 {timeout:g}），如 --timeout 600")
+    if kernel not in ("auto", "fork"):
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        names = sorted(KernelSpecManager().find_kernel_specs())
+        if kernel not in names:  # else every client fails the same way after three start attempts
+            raise BatchError(f"--kernel {kernel}：没有这个 Jupyter 内核；可用：auto、{'、'.join(names)}")
+    output = Path(output).resolve()
+    if output.exists() and not output.is_dir():
+        raise BatchError(f"--output {output} 是文件，不是文件夹；请给出输出文件夹")
+    output.mkdir(parents=True, exist_ok=True)
+    notebook = Path(notebook) if notebook else notebooks_dir() / CLIENT_NOTEBOOK
+    if province_notebook is None:
+        province_notebook = notebooks_dir() / PROVINCE_NOTEBOOK
+    if not notebook.is_file():
+        raise BatchError(f"找不到客户笔记本 {notebook}")
+    clients = [str(c) for c in clients]
+    if not clients:
+        raise BatchError("没有给出客户文件夹，例如：clusterkit batch data/examples/clients/*/")
+
+    from toolkit.run import kernels
+
+    if kernel == "fork" and not kernels.supported():
+        raise BatchError("这个系统不支持预加载内核（fork）；用 --kernel python3")
+    server = None
+    kernel_name = kernel
+    lock, info_file = _lock(output, wait)  # before anything else: a refused batch costs nothing
+    try:
+        if kernel in ("auto", "fork"):
+            kernel_name = kernels.KERNEL_NAME if kernels.supported() else "python3"
+        extra = dict(parameters or {})
+        fixed = {"round": round_, "output": str(output)}
+        if rulebook:
+            fixed["rulebook"] = str(Path(rulebook).resolve()) if Path(rulebook).is_file() else rulebook
+        if western_relaxation:
+            fixed["western_relaxation"] = True
+        clash = sorted(set(extra) & (set(fixed) | {"client_dir"}))
+        if clash:
+            raise BatchError(f"参数 {', '.join(clash)} 由批处理自己设定，请用对应的命令行选项")
+        batch_dir = output / BATCH_DIR
+        work_dir = batch_dir / "work"
+        failed_dir = batch_dir / "failed"
+        state = _load_state(output)
+
+        runs: dict[int, ClientRun] = {}
+        tasks: dict[int, dict] = {}
+        seen_ids: dict[str, str] = {}
+        seen_folders: set[str] = set()
+        for i, arg in enumerate(clients):
+            folder, cid, problem = _client_task_base(arg)
+            if str(folder) in seen_folders:
+                continue  # the same folder given twice
+            seen_folders.add(str(folder))
+            run = ClientRun(client=arg, client_id=cid)
+            if problem is None and cid in seen_ids:
+                problem = f"客户编号 {cid} 与 {seen_ids[cid]} 重复：两个客户文件夹同名，请改名其一"
+            if problem is not None:
+                run.reason, run.ename = problem, "ClientFolderError"
+                runs[i] = run
+                continue
+            seen_ids[cid] = arg
+            params = {"client_dir": str(folder), **fixed, **extra}
+            fp = fingerprint(folder, round_=round_, rulebook=rulebook, notebook=notebook,
+                             parameters=extra, western_relaxation=western_relaxation)
+            run.fingerprint = fp
+            entry = state.get("clients", {}).get(str(folder))
+            if not force and _up_to_date(entry, fp):
+                run.status, run.package, run.notebook = SKIPPED, entry.get("package"), entry.get("notebook")
+                run.reason = "输入、规则、轮次和工具版本都没有变化，申报包完整"
+                runs[i] = run
+                continue
+            runs[i] = run
+            tasks[i] = {
+                "client": arg, "client_id": cid, "notebook": str(notebook), "notebook_name": notebook.name,
+                "parameters": params, "kernel_name": kernel_name, "timeout": float(timeout),
+                "start_timeout": float(start_timeout), "retries": int(retries), "fingerprint": fp,
+                "work_dir": str(inside(work_dir, cid)), "failed_dir": str(failed_dir), "output": str(output),
+            }
+
+        # The kernel server (only when there is something to run) imports the heavy libraries while
+        # this process imports papermill for the parameter check: the two overlap.
+        if kernel_name == kernels.KERNEL_NAME and tasks:
+            server = kernels.ForkServer().start()
+        check_parameters(notebook, {"client_dir": "", **fixed, **extra})
+        if province_notebook:
+            check_parameters(Path(province_notebook), {"output": "", "round": round_})
+        _sweep(output, round_)
+        if server is not None and not server.wait_ready(60):
+            server.stop()
+            server = None
+        if kernel_name == kernels.KERNEL_NAME and server is None:
+            kernel_name = "python3"  # no server: the ordinary kernel (the launcher would fall back anyway)
+            for t in tasks.values():
+                t["kernel_name"] = kernel_name
+
+        try:
+            _run_pool(tasks, runs, jobs, progress, stream)
+        except KeyboardInterrupt:
+            # Ctrl-C: stop now rather than finish the notebooks in flight; packages being written
+            # are temporary folders, removed here (and by the next run in any case).
+            _sweep(output, round_)
+            _save_state(output, state, runs)  # what finished before Ctrl-C is skipped next time
+            raise
+        _sweep(output, round_)
+
+        _save_state(output, state, runs)
+
+        province_run = None
+        ordered = [runs[i] for i in sorted(runs)]
+        if province_notebook and any(r.status in (OK, SKIPPED) for r in ordered):
+            province_run = _run_province(Path(province_notebook), output, round_, kernel_name,
+                                         timeout, start_timeout, retries, work_dir, failed_dir)
+        result = BatchResult(runs=ordered, province=province_run, output=output,
+                             manifest=batch_dir / "run-manifest.json", summary=batch_dir / "summary.xlsx")
+        _write_manifest(result, round_=round_, rulebook=rulebook, jobs=jobs, kernel_name=kernel_name,
+                        notebook=notebook)
+        _write_summary(result)
+        return result
+    finally:
+        if server is not None:
+            server.stop()
+        info_file.unlink(missing_ok=True)
+        lock.release()
+
+
+def _save_state(output: Path, state: dict, runs: dict[int, ClientRun]) -> None:
+    """Remember successful runs (and forget failed ones, so that they run again)."""
+    clients_state = dict(state.get("clients", {}))
+    for run in runs.values():
+        key = str(_client_task_base(run.client)[0])
+        if run.status == OK:
+            rb = run.result.get("rulebook") or {}
+            rb_files = rulebook_files(rb.get("path") or rb.get("id"))
+            clients_state[key] = {
+                "fingerprint": run.fingerprint, "package": run.package, "notebook": run.notebook,
+                "rulebook": {"id": rb.get("id"), "version": rb.get("version"),
+                             "path": rb.get("path"), "sha256": _files_sha(rb_files) if rb_files else None},
+                "finished": datetime.now().isoformat(timespec="seconds"),
+            }
+        elif run.status == FAILED:
+            clients_state.pop(key, None)
+    write_text(_state_path(output), json.dumps({"clients": clients_state}, ensure_ascii=False, indent=1))
+
+
+def _sweep(output: Path, round_: int) -> None:
+    """Remove temporary folders an interrupted package build left behind (we hold the lock)."""
+    root = output / str(round_)
+    if not root.is_dir():
+        return
+    for recommender in root.iterdir():
+        if recommender.is_dir():
+            remove_leftovers(recommender)
+    remove_leftovers(root)
+
+
+def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, progress: bool, stream) -> None:
+    if not tasks:
+        return
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: the pool forks its workers
+    pending = dict(tasks)
+    crashes: dict[int, int] = {}
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    bar = None
+    try:
+        while pending:
+            workers = max(1, min(jobs, len(pending)))
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            try:
+                futures = {pool.submit(_run_client, t): i for i, t in pending.items()}
+                if bar is None:
+                    bar = tqdm(total=len(tasks), desc="客户", unit="个", file=stream, disable=not progress,
+                               dynamic_ncols=True)
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        data = fut.result()
+                    except BrokenProcessPool:
+                        # A worker died (not just a kernel): every unfinished client of this pool
+                        # is resubmitted once in a fresh pool; a second crash is a failure.
+                        crashes[i] = crashes.get(i, 0) + 1
+                        if crashes[i] >= 2:
+                            run = runs[i]
+                            run.status, run.ename = FAILED, "WorkerCrashed"
+                            run.reason = "运行这个客户的工作进程崩溃了两次"
+                            pending.pop(i, None)
+                            bar.update(1)
+                        continue
+                    except Exception as exc:  # a bug in the batch itself: that client fails, others go on
+                        data = runs[i].to_dict() | {"status": FAILED, "ename": type(exc).__name__,
+                                                    "evalue": str(exc), "reason": f"批处理内部错误：{exc}"}
+                    pending.pop(i, None)
+                    run = ClientRun(**data)
+                    runs[i] = run
+                    bar.update(1)
+                    if run.status == FAILED:
+                        bar.write(f"✗ {run.client_id}: {run.reason}", file=stream)
+            except KeyboardInterrupt:
+                _kill_descendants()  # before shutdown, which would wait for the notebooks in flight
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _run_province(notebook: Path, output: Path, round_: int, kernel_name: str, timeout: float,
+                  start_timeout: float, retries: int, work_dir: Path, failed_dir: Path) -> ClientRun:
+    task = {
+        "client": "省级汇总", "client_id": "province_summary", "notebook": str(notebook),
+        "notebook_name": notebook.name, "parameters": {"output": str(output), "round": round_},
+        "kernel_name": kernel_name, "timeout": float(timeout), "start_timeout": float(start_timeout),
+        "retries": retries, "fingerprint": {}, "work_dir": str(work_dir), "failed_dir": str(failed_dir),
+        "output": str(output), "expects_package": False,
+        "keep_notebook": str(inside(output, str(round_), notebook.name)),
+    }
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        try:
+            return ClientRun(**pool.submit(_run_client, task).result())
+        except BrokenProcessPool:
+            return ClientRun(client="省级汇总", client_id="province_summary", ename="WorkerCrashed",
+                             reason="运行省级汇总的工作进程崩溃了")
+
+
+# -- records -------------------------------------------------------------------------------------
+
+def _write_manifest(result: BatchResult, *, round_: int, rulebook, jobs: int, kernel_name: str,
+                    notebook: Path) -> None:
+    data = {
+        "finished": datetime.now().isoformat(timespec="seconds"),
+        "toolkit_version": __version__,
+        "round": round_,
+        "rulebook": rulebook,
+        "jobs": jobs,
+        "kernel": kernel_name,
+        "notebook": str(notebook),
+        "output": str(result.output),
+        "counts": {"ok": len(result.ok), "skipped": len(result.skipped), "failed": len(result.failed)},
+        "clients": [r.to_dict() for r in result.runs],
+        "province": result.province.to_dict() if result.province else None,
+    }
+    write_text(result.manifest, json.dumps(data, ensure_ascii=False, indent=1, default=str))
+
+
+SUMMARY_COLUMNS = [
+    ("client_id", "客户", 16), ("status", "状态", 12), ("duration", "用时（秒）", 10),
+    ("cell", "出错单元格", 10), ("cell_heading", "所在步骤", 18), ("ename", "错误类型", 18),
+    ("reason", "原因", 60), ("package", "申报包", 50), ("notebook", "执行后的笔记本", 50),
+    ("client", "客户文件夹", 40),
+]
+
+
+def _write_summary(result: BatchResult) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "批处理结果"
+    ws.append([title for _, title, _ in SUMMARY_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    red = PatternFill("solid", fgColor="F8D7DA")
+    rows = list(result.runs) + ([result.province] if result.province else [])
+    for run in rows:
+        d = run.to_dict()
+        values = []
+        for key, _, _ in SUMMARY_COLUMNS:
+            v = d.get(key)
+            if key == "status":
+                v = STATUS_ZH.get(v, v)
+            elif key == "duration":
+                v = round(v or 0, 1)
+            values.append(v)
+        ws.append(values)
+        if run.status == FAILED:
+            for cell in ws[ws.max_row]:
+                cell.fill = red
+    for col, (_, _, width) in enumerate(SUMMARY_COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, col).column_letter].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    with atomic_path(result.summary) as tmp:
+        wb.save(tmp)
+
+
+def report(result: BatchResult, stream=None) -> None:
+    """Print where the packages are and every failure, in Chinese."""
+    stream = stream or sys.stdout
+    p = lambda *a: print(*a, file=stream)  # noqa: E731
+    p(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
+    for run in result.ok:
+        p(f"  ✓ {run.client_id}: {run.package}")
+    for run in result.skipped:
+        p(f"  = {run.client_id}（未变化，跳过；--force 重跑）: {run.package}")
+    if result.province is not None and result.province.status == OK:
+        tables = result.province.result.get("tables") or []
+        p(f"省级汇总：{result.province.notebook}")
+        for t in tables:
+            p(f"  {t}")
+    p(f"运行记录：{result.manifest}")
+    p(f"汇总表：{result.summary}")
+    if result.failed:
+        p("失败：")
+        for run in result.failed:
+            nb = f"（笔记本：{run.notebook}）" if run.notebook else ""
+            p(f"  ✗ {run.client_id}: {run.reason}{nb}")
+
+
+def cmd_batch(args) -> int:
+    params = {}
+    for name, value in getattr(args, "param", None) or []:
+        params[name] = _parse_value(value)
+    result = run_batch(
+        args.clients, round=args.round, rulebook=args.rulebook, output=args.output, jobs=args.jobs,
+        timeout=args.timeout, force=args.force, western_relaxation=getattr(args, "western_relaxation", False),
+        parameters=params, kernel=getattr(args, "kernel", "auto") or "auto", wait=getattr(args, "wait", 0) or 0,
+    )
+    report(result)
+    return result.exit_code
+
+
+def _parse_value(text: str):
+    """``-p name value``: numbers become numbers, true/false booleans; everything else stays text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
