@@ -17,7 +17,7 @@ from toolkit.documents import briefing
 from toolkit.documents import office
 from toolkit.cli import main
 from toolkit.core.formatting import date_cn
-from toolkit.assess.result import FAIL, NEEDS_EVIDENCE, PASS
+from toolkit.assess.result import FAIL, NEEDS_EVIDENCE
 
 S = situations()
 ROUND = round_2025()

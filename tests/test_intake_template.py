@@ -204,7 +204,7 @@ def test_every_sheet_prints_one_page_wide_on_a4(blank):
     """Printed or saved as PDF (as a county office often does to check it), no sheet runs over several
     pages side by side: one page wide, A4, data sheets landscape with their header row on every page; the
     instructions' lines fit their column (a longer line was cut off at the page edge)."""
-    from toolkit.intake.blank import _width
+    from toolkit.intake.blank import display_width
 
     _, wb = blank
     for ws in wb.worksheets:
@@ -217,7 +217,7 @@ def test_every_sheet_prints_one_page_wide_on_a4(blank):
         if ws.title == "填写说明":
             assert setup.orientation == "portrait"
             width = ws.column_dimensions["A"].width
-            assert all(_width(c.value) <= width for c in ws["A"] if c.value), ws.title
+            assert all(display_width(c.value) <= width for c in ws["A"] if c.value), ws.title
         else:
             assert setup.orientation == "landscape", ws.title
             assert ws.print_title_rows.replace("$", "") == "1:1", ws.title

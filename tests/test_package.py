@@ -14,6 +14,7 @@ import pytest
 
 from factories import make_client
 from toolkit.package import writer as package
+from toolkit.core.naming import package_dir
 from toolkit.cli import main
 from toolkit.core.errors import ToolkitError
 from toolkit.core.paths import examples_dir
@@ -119,7 +120,7 @@ def test_a_rerun_replaces_the_package_once_complete(tmp_path, brief_calls):
 ])
 def test_names_never_leave_the_output_root(tmp_path, recommender, client_id):
     root = tmp_path / "out"
-    path = package.package_dir(root, 2025, recommender, client_id)
+    path = package_dir(root, 2025, recommender, client_id)
     assert root.resolve() in path.parents
     assert path.parent.parent == (root / "2025").resolve()
 

@@ -40,7 +40,7 @@ from toolkit.assess.measures import (FACTS, GROWTH_METHODS, OPERATOR_WORDS, OPER
                               evidence_present, measure, row_cell, what_it_takes)
 from toolkit.intake.model import Client
 from toolkit.assess.rounds import Round, load_round
-from toolkit.assess.rounds import _copy as _copy_round
+from toolkit.assess.rounds import copy_round
 from toolkit.assess.rulebook import Comparison, Criterion, Rulebook, default_rulebook, load_rulebook
 from toolkit.assess.result import (ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS,
                               SCHEMA_VERSION, UNVERIFIED_NOTE, VETO, Assessment, CriterionResult, DimensionSummary,
@@ -291,7 +291,7 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
     """Assess ``client`` against ``rulebook`` (id, path, Rulebook, or None for the default) in ``round``."""
     rb = load_rulebook(rulebook if rulebook is not None else default_rulebook(client))
     # a copy, so switching the relaxation on for this assessment leaves the caller's Round as it was
-    rnd = _copy_round(load_round(round)) if round is not None else None
+    rnd = copy_round(load_round(round)) if round is not None else None
     relax, relax_text = _apply_relaxation(rb, rnd, client, western_relaxation)
 
     results: list[CriterionResult] = []

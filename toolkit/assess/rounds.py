@@ -158,7 +158,7 @@ def load_round(year: "int | str | Round") -> Round:
                          f"新的年度请照 data/rounds/ 中已有文件的格式添加")
     key = (str(path), path.stat().st_mtime)
     if key in _CACHE:
-        return _copy(_CACHE[key])
+        return copy_round(_CACHE[key])
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -202,13 +202,23 @@ def load_round(year: "int | str | Round") -> Round:
         confidence=str(data.get("confidence", "H")), notes=list(data.get("notes") or []), raw=data, path=path,
     )
     _CACHE[key] = rnd
-    return _copy(rnd)
+    return copy_round(rnd)
 
 
-def _copy(rnd: Round) -> Round:
+def copy_round(rnd: Round) -> Round:
     """A copy whose western-relaxation setting can be switched on without touching the cache."""
     import copy
 
     out = copy.copy(rnd)
     out.western_relaxation = copy.copy(rnd.western_relaxation)
     return out
+
+
+def resolve_round(round):
+    """A ``Round`` from a year (int or text) or a ``Round``; None stays None. A year that is not one,
+    or has no file in ``data/rounds/``, is a named error (``load_round``)."""
+    if round is None:
+        return None
+    if hasattr(round, "year"):
+        return round
+    return load_round(round)

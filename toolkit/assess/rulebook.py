@@ -227,7 +227,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
     try:
         base_path = _locate(str(base_name), near=path.parent) if not str(base_name).endswith((".yaml", ".yml")) \
             else _locate(path.parent / str(base_name))
-    except RulebookError as exc:
+    except RulebookError:
         raise RulebookError(fname, "extends", f"继承的规则库“{base_name}”找不到；"
                                               f"写规则库 id（{', '.join(available_rulebooks())}）或相对本文件的 YAML 路径") from None
     base, chain, origins = _resolve(base_path, seen + (path,))

@@ -94,3 +94,13 @@ def parse_date(value, what: str = "--today"):
     except ValueError:
         pass
     raise ToolkitError(f"{what} “{text}”不是有效日期：请写成 YYYY-MM-DD，如 {what} 2025-05-10")
+
+
+def text_of(x) -> str:
+    """A person's text for a sentence: '' for blank, NaN, 'nan', 'None' and 'null'."""
+    if x is None:
+        return ""
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return ""
+    s = str(x).strip()
+    return "" if s.lower() in ("none", "nan", "null") else s

@@ -35,3 +35,11 @@ def inside(base: Path | str, *parts: str) -> Path:
     if path != base and base not in path.parents:
         raise ToolkitError(f"拒绝写到 {base} 之外：{'/'.join(parts)!r}（名称中不能含路径，请改名）")
     return path
+
+
+def package_dir(output_root: Path | str, round, recommender: str, client_id: str) -> Path:
+    """Where a client's package lives: ``output_root/<round>/<safe recommender>/<safe client_id>``,
+    always inside ``output_root``. The package writer, the briefing and the batch all use it."""
+    year = getattr(round, "year", round)
+    return inside(output_root, safe_name(str(year), "round"), safe_name(recommender or "", "推荐单位"),
+                  safe_name(client_id or "", "client"))

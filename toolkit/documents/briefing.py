@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -37,7 +36,7 @@ from toolkit.assess.measures import OPERATOR_WORDS
 from toolkit.core.naming import safe_name
 from toolkit.assess.rulebook import label_of, title_of
 from toolkit.assess.result import (
-    ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
+    ELIGIBLE, FAIL, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
 )
 
 CHART_DIR = "图表"
@@ -629,7 +628,7 @@ def write_province_brief(rows, round, out_dir, *, recommender: str | None = None
 # --- the command ------------------------------------------------------------------------------------
 def brief_dir(output_root, round_year, client) -> Path:
     """output/<round>/<推荐单位>/<client>/briefing — beside the client's package."""
-    from toolkit.package.writer import package_dir
+    from toolkit.core.naming import package_dir
 
     return package_dir(output_root, round_year, client.recommender, client.id) / "briefing"
 

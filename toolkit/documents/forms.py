@@ -147,9 +147,7 @@ def render_form(name: str, context: dict[str, Any], out: Path | str, *, template
 
 # -- small helpers --------------------------------------------------------------------------------
 def _t(x) -> str:
-    from toolkit.documents.narrative import _txt
-
-    return _txt(x)
+    return fmt.text_of(x)
 
 
 def _today(today=None) -> str:

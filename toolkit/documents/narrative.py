@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.core import formatting as fmt
+from toolkit.core.formatting import text_of
 from toolkit.core.errors import TemplateError
 from toolkit.intake.model import NEW, REVIEW, TIERS, Client
 from toolkit.core.paths import templates_dir
@@ -154,16 +155,6 @@ def _num(x) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else x
 
 
-def _txt(x) -> str:
-    """A person's text for a sentence: '' for blank, 'nan' and 'None'."""
-    if x is None:
-        return ""
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return ""
-    s = str(x).strip()
-    return "" if s.lower() in ("none", "nan", "null") else s
-
-
 def cagr(first: float | None, last: float | None, years: int) -> float | None:
     """Compound annual growth in percent over ``years`` steps, None when it cannot be computed."""
     if first is None or last is None or first <= 0 or last <= 0 or years <= 0:
@@ -218,21 +209,21 @@ def client_facts(client: Client) -> dict[str, Any]:
     """Everything a narrative template may say about the client, formatted; missing facts are ''."""
     years = list(client.years)
     c: dict[str, Any] = {
-        "cluster_name": _txt(client.cluster_name),
-        "province": _txt(client.province),
-        "city": _txt(client.city),
-        "county": _txt(client.county),
-        "region": _txt(client.region),
-        "recommender": _txt(client.recommender),
-        "leading_industry": _txt(client.get("leading_industry")),
-        "sub_field": _txt(client.sub_field),
-        "applicant": _txt(client.get("applicant")),
-        "brand": _txt(client.get("brand")),
-        "operating_body": _txt(client.get("operating_body")),
+        "cluster_name": text_of(client.cluster_name),
+        "province": text_of(client.province),
+        "city": text_of(client.city),
+        "county": text_of(client.county),
+        "region": text_of(client.region),
+        "recommender": text_of(client.recommender),
+        "leading_industry": text_of(client.get("leading_industry")),
+        "sub_field": text_of(client.sub_field),
+        "applicant": text_of(client.get("applicant")),
+        "brand": text_of(client.get("brand")),
+        "operating_body": text_of(client.get("operating_body")),
         "area": with_unit(client.get("area_km2"), "平方公里"),
         "is_review": client.is_review,
         "application_type": client.application_type or NEW,
-        "recognised_year": _txt(client.recognised_year),
+        "recognised_year": text_of(client.recognised_year),
         "years": [str(y) for y in years],
         "first_year": str(years[0]),
         "last_year": str(years[-1]),
@@ -279,7 +270,7 @@ def client_facts(client: Client) -> dict[str, Any]:
 
     # Firms from the roster.
     def names(tier: str, leading_only: bool = False) -> list[str]:
-        return [_txt(f.name) for f in client.firms_with(tier, leading_only=leading_only) if _txt(f.name)]
+        return [text_of(f.name) for f in client.firms_with(tier, leading_only=leading_only) if text_of(f.name)]
 
     c["champions"] = names("champion", True)
     c["little_giants"] = names("little_giant", True)
@@ -289,18 +280,18 @@ def client_facts(client: Client) -> dict[str, Any]:
     c["high_tech_n"] = len(names("high_tech"))
     quality = {f.name for f in client.firms if f.tiers & {"specialised", "innovative", "high_tech"}}
     c["quality_n"] = len(quality)
-    c["quality_firms"] = sorted(_txt(n) for n in quality if _txt(n))[:5]
+    c["quality_firms"] = sorted(text_of(n) for n in quality if text_of(n))[:5]
     c["roster_n"] = len(client.firms)
     c["tier_names"] = dict(TIERS)
 
     # Platforms and institutions by kind.
     by_kind: dict[str, list[str]] = {}
     for p in client.platforms:
-        name = _txt(p.name)
+        name = text_of(p.name)
         if not name:
             continue
-        level = _txt(p.level)
-        by_kind.setdefault(_txt(p.kind), []).append(f"{name}（{level}）" if level else name)
+        level = text_of(p.level)
+        by_kind.setdefault(text_of(p.kind), []).append(f"{name}（{level}）" if level else name)
     c["innovation_platforms"] = by_kind.get("创新平台", [])
     c["service_platforms"] = by_kind.get("公共服务机构", [])
     c["operating_bodies"] = by_kind.get("集群运营机构", [])
@@ -309,19 +300,19 @@ def client_facts(client: Client) -> dict[str, Any]:
     c["digital_providers"] = by_kind.get("数字化服务商", [])
 
     # Negative list.
-    c["negative_items"] = [{"label": _txt(n.label), "answer": "是" if n.occurred else ("否" if n.occurred is False else "未填写"),
-                            "note": _txt(n.note)} for n in client.negative]
-    c["negative_occurred"] = [_txt(n.label) for n in client.negative if n.occurred]
-    c["negative_unanswered"] = [_txt(n.label) for n in client.negative if n.occurred is None]
+    c["negative_items"] = [{"label": text_of(n.label), "answer": "是" if n.occurred else ("否" if n.occurred is False else "未填写"),
+                            "note": text_of(n.note)} for n in client.negative]
+    c["negative_occurred"] = [text_of(n.label) for n in client.negative if n.occurred]
+    c["negative_unanswered"] = [text_of(n.label) for n in client.negative if n.occurred is None]
     c["negative_clear"] = bool(client.negative) and not c["negative_occurred"] and not c["negative_unanswered"]
 
     # The three-year development plan.
-    c["plan_targets"] = [plan_target_facts(t) for t in client.plan if _txt(t.name)]
+    c["plan_targets"] = [plan_target_facts(t) for t in client.plan if text_of(t.name)]
     return c
 
 
 def plan_target_facts(t) -> dict[str, Any]:
-    unit = _txt(t.unit)
+    unit = text_of(t.unit)
     base, target, actual = _num(t.base_value), _num(t.target_value), _num(t.actual_value)
     if actual is None or target is None:
         status = "待填报"
@@ -333,13 +324,13 @@ def plan_target_facts(t) -> dict[str, Any]:
     if actual is not None and target is not None and base is not None and target != base:
         rate = fmt.percent(max(0.0, (actual - base) / (target - base) * 100), 0)
     return {
-        "name": _txt(t.name),
+        "name": text_of(t.name),
         "unit": unit,
         "base": with_unit(base, unit, 2),
         "target": with_unit(target, unit, 2),
         "actual": with_unit(actual, unit, 2),
-        "base_year": _txt(t.base_year),
-        "target_year": _txt(t.target_year),
+        "base_year": text_of(t.base_year),
+        "target_year": text_of(t.target_year),
         "direction": "越高越好" if t.higher_is_better else "越低越好",
         "status": status,
         "progress": rate,  # share of the planned change achieved
@@ -348,7 +339,7 @@ def plan_target_facts(t) -> dict[str, Any]:
 
 # -- the assessment, per dimension ---------------------------------------------------------------
 def _sentence(text: str) -> str:
-    text = _txt(text).rstrip("，、；; ")
+    text = text_of(text).rstrip("，、；; ")
     if text and text[-1] not in "。！？":
         text += "。"
     return text
@@ -361,8 +352,8 @@ def result_facts(r) -> dict[str, Any]:
         standard = OPERATOR_WORDS.get(r.operator, "") + with_unit(r.threshold, r.unit or "", 2)
     return {
         "id": r.id,
-        "title": _txt(r.title),
-        "label": MEASURE_LABELS.get(r.measure) or _txt(r.title).rstrip("。"),
+        "title": text_of(r.title),
+        "label": MEASURE_LABELS.get(r.measure) or text_of(r.title).rstrip("。"),
         "verdict": r.verdict,
         "passed": r.verdict == PASS,
         "kind": r.kind,
@@ -372,8 +363,8 @@ def result_facts(r) -> dict[str, Any]:
         "unverified": not r.verified,
         "unverified_text": f"（{UNVERIFIED_NOTE}）" if not r.verified else "",
         "what_it_takes": _sentence(r.what_it_takes),
-        "missing": [_txt(m) for m in r.missing if _txt(m)],
-        "clause": _txt(r.clause),
+        "missing": [text_of(m) for m in r.missing if text_of(m)],
+        "clause": text_of(r.clause),
     }
 
 

@@ -54,7 +54,7 @@ def default_years(today: dt.date | None = None) -> list[int]:
     return [y - 3, y - 2, y - 1]
 
 
-def _width(text: Any) -> float:
+def display_width(text: Any) -> float:
     s = "" if text is None else str(text)
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s) + 2
 
@@ -276,7 +276,7 @@ def _table(wb: Workbook, key: str, ranges, rows: list[dict]) -> None:
             _validation(ws, ranges, col["choices"], f"{letter}3:{letter}{TABLE_ROWS + 2}", col["label"])
         elif col["type"] in ("number", "integer", "percent", "year"):
             _number_validation(ws, f"{letter}3:{letter}{TABLE_ROWS + 2}", col["type"], col["label"])
-        width = max(_width(label), _width(ex), 8)
+        width = max(display_width(label), display_width(ex), 8)
         ws.column_dimensions[letter].width = min(max(width, 10), 48)
     for r, row in enumerate(rows, start=3):
         for c, col in enumerate(cols, start=1):

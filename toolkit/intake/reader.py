@@ -442,7 +442,6 @@ def _read_indicators(r: _Reader) -> tuple[list[int], dict[str, dict[int, Value]]
     if len(set(known)) != len(known):
         r.add(ws.title, "D1", "表头年度重复", "三个年度应各不相同且连续，如 2022、2023、2024", label="年度")
     # Cross-row rules, per year.
-    rows_at = {rs["id"]: by_id.get(rs["id"]) or by_label.get(_norm(rs["label"])) for rs in spec["rows"]}
     labels = schema.indicator_labels()
     for part, whole, unit in (("sme_output", "cluster_output", "亿元"), ("leading_output", "cluster_output", "亿元"),
                               ("smes", "enterprises", "家")):

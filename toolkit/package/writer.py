@@ -20,7 +20,6 @@ nothing is written outside the output root whatever the names hold.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import shutil
@@ -33,8 +32,10 @@ from toolkit import __version__
 from toolkit.core.atomic import atomic_dir
 from toolkit.core.errors import PackageError
 from toolkit.intake.model import Client
-from toolkit.core.naming import inside, safe_name
+from toolkit.core.hashing import sha256_file
+from toolkit.core.naming import inside, package_dir, safe_name
 from toolkit.assess.result import Assessment
+from toolkit.assess.rounds import resolve_round
 
 MANIFEST_VERSION = "1.0"
 NARRATIVE_FILE = "申报材料文字稿.md"
@@ -52,34 +53,6 @@ class PackageResult:
     @property
     def zip(self) -> Path:
         return self.path / self.manifest["zip"]
-
-
-def _year(round) -> str:
-    year = getattr(round, "year", round)
-    return safe_name(str(year), "round")
-
-
-def package_dir(output_root: Path | str, round, recommender: str, client_id: str) -> Path:
-    """``output_root/<round>/<safe recommender>/<safe client_id>``, always inside ``output_root``."""
-    return inside(output_root, _year(round), safe_name(recommender or "", "推荐单位"), safe_name(client_id or "", "client"))
-
-
-def sha256_file(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _resolve_round(round):
-    from toolkit.assess.rounds import load_round
-
-    if round is None:
-        return None
-    if hasattr(round, "year"):
-        return round
-    return load_round(round)  # names a year that is not one, or not in data/rounds/
 
 
 def _today(today) -> dt.date | None:
@@ -199,7 +172,7 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
         from toolkit.intake.reader import read_client
 
         client = read_client(client_or_dir)
-    rnd = _resolve_round(round)
+    rnd = resolve_round(round)
     today = _today(today)
     if assessment is None:
         assessment = assess(client, rulebook, rnd, western_relaxation=western_relaxation)

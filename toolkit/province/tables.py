@@ -263,9 +263,9 @@ def _title(rnd, attachment_id: str, fallback: str) -> str:
 def write_province_tables(output_root: Path | str, round, *, today: dt.date | None = None) -> list[Path]:
     """Write 附件2/附件4 (.docx and .xlsx) for every 推荐单位 with packages of ``round``; returns the files."""
     from toolkit.documents.forms import PROVINCE_RECOMMENDATIONS, PROVINCE_REVIEWS, render_form
-    from toolkit.package.writer import _resolve_round
+    from toolkit.assess.rounds import resolve_round
 
-    rnd = _resolve_round(round)
+    rnd = resolve_round(round)
     year = rnd.year
     groups, problems = collect(output_root, year)
     for p in problems:
@@ -345,6 +345,6 @@ def cmd_province(args) -> int:
 
 
 def _resolve_round_year(round) -> int:
-    from toolkit.package.writer import _resolve_round
+    from toolkit.assess.rounds import resolve_round
 
-    return _resolve_round(round).year
+    return resolve_round(round).year

@@ -60,7 +60,7 @@ from toolkit import __version__
 from toolkit.core.atomic import atomic_path, remove_leftovers, write_text
 from toolkit.core.errors import BatchError
 from toolkit.core.naming import inside, safe_name
-from toolkit.package.writer import sha256_file
+from toolkit.core.hashing import sha256_file
 from toolkit.core.paths import criteria_dir, data_dir, notebooks_dir, rounds_dir, templates_dir
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
