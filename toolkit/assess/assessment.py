@@ -279,7 +279,8 @@ def _apply_relaxation(rb: Rulebook, rnd: Round | None, client: Client, on: bool)
     return valid, [f"{name}：已开启（依据：{where}）；{changed}；放宽数值由咨询方配置，阈值待核实"]
 
 
-def _overall(results: list[CriterionResult]) -> str:
+def overall_verdict(results: list[CriterionResult]) -> str:
+    """符合条件 when every criterion is 达标; 不符合条件 on a veto or a failed hard criterion; else 待补充完善."""
     if any(r.verdict == VETO for r in results) or any(r.verdict == FAIL and r.hard for r in results):
         return NOT_ELIGIBLE
     if any(r.verdict != PASS for r in results):
@@ -359,7 +360,7 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
         schema_version=SCHEMA_VERSION, client_id=client.id, cluster_name=client.cluster_name,
         province=client.province, county=client.county, application_type=client.application_type,
         rulebook=rb.id, rulebook_version=rb.version, round=str(rnd.year) if rnd is not None else None,
-        overall=_overall(results), readiness=score, results=results, dimensions=dims, settings=settings,
+        overall=overall_verdict(results), readiness=score, results=results, dimensions=dims, settings=settings,
         unverified=[r.id for r in results if not r.verified],
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), toolkit_version=__version__,
     )

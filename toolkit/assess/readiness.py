@@ -33,7 +33,11 @@ CREDITS = {PASS: 1.0, NEEDS_EVIDENCE: 0.5, MISSING_DATA: 0.0, VETO: 0.0}
 DEFAULT_CAP = 59.0
 
 
-def credit(r: CriterionResult) -> float:
+def credit(r: CriterionResult, evidence_credit: float = CREDITS[NEEDS_EVIDENCE]) -> float:
+    """The criterion's credit; ``evidence_credit`` is what a 待补证 earns (the province's rank intervals
+    vary it, ``toolkit.province.uncertainty``)."""
+    if r.verdict == NEEDS_EVIDENCE:
+        return evidence_credit
     if r.verdict in CREDITS:
         return CREDITS[r.verdict]
     if r.verdict != FAIL or r.value is None:
@@ -52,14 +56,15 @@ def credit(r: CriterionResult) -> float:
     return 0.5 * max(0.0, min(1.0, close))
 
 
-def dimension_score(results: list[CriterionResult]) -> float:
+def dimension_score(results: list[CriterionResult], evidence_credit: float = CREDITS[NEEDS_EVIDENCE]) -> float:
     if not results:
         return 0.0
-    return round(100 * sum(credit(r) for r in results) / len(results), 1)
+    return round(100 * sum(credit(r, evidence_credit) for r in results) / len(results), 1)
 
 
 def overall_score(results: list[CriterionResult], weights: dict[int, float],
-                  cap_on_fail: float | None = DEFAULT_CAP) -> tuple[float, str]:
+                  cap_on_fail: float | None = DEFAULT_CAP, *,
+                  evidence_credit: float = CREDITS[NEEDS_EVIDENCE]) -> tuple[float, str]:
     """(score, explanation). ``weights``: dimension → weight; dimensions without weight are ignored."""
     by_dim: dict[int, list[CriterionResult]] = {}
     for r in results:
@@ -70,7 +75,7 @@ def overall_score(results: list[CriterionResult], weights: dict[int, float],
         w = weights.get(dim, 0.0)
         if w <= 0:
             continue
-        acc += w * dimension_score(rs)
+        acc += w * dimension_score(rs, evidence_credit)
         total_w += w
     score = round(acc / total_w, 1) if total_w else 0.0
     if any(r.verdict == VETO for r in results):

@@ -562,4 +562,41 @@ def draw_province_chart(rows, round, out_dir: Path | str, *, recommender: str | 
     return {"quota": png}
 
 
+def draw_rank_intervals(intervals, out_dir: Path | str, *, recommender: str, year="", quota: int | None = None,
+                        notes: Iterable[str] = ()) -> Path:
+    """How robust a ranking is (COINr's ``plot_uncertainty`` is the model): per candidate, the 5–95%
+    range of its rank as a bar, the median as a dot, the nominal rank as a diamond, and how often it
+    falls inside the quota. ``intervals``: rows with ``name``, ``nominal_rank``, ``median_rank``,
+    ``low``, ``high`` and ``in_quota`` (``toolkit.province.uncertainty.RankInterval``)."""
+    _setup()
+    rows = sorted(intervals, key=lambda r: (r.nominal_rank, r.name))
+    n = max(len(rows), 1)
+    h = max(2.6, 0.4 * n + 1.6)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(h)
+        ax = fig.add_axes([0.36, 1.0 / h, 0.44, 1 - 1.55 / h])
+        for y, r in enumerate(rows):
+            colour = VERDICT_COLOURS[PASS] if r.in_quota >= 0.95 else (
+                VERDICT_COLOURS[FAIL] if r.in_quota <= 0.05 else VERDICT_COLOURS[NEEDS_EVIDENCE])
+            ax.plot([r.low, r.high], [y, y], color=colour, lw=6, alpha=0.45, solid_capstyle="round")
+            ax.plot([r.median_rank], [y], "o", color=colour, ms=5)
+            ax.plot([r.nominal_rank], [y], "D", color=INK, ms=4, mfc="white")
+            span = f"{r.low}" if r.low == r.high else f"{r.low}–{r.high}"
+            ax.text(n + 0.7, y, f"区间{span}，入围{round(r.in_quota * 100)}%", va="center", fontsize=7.5,
+                    clip_on=False)
+        ax.set_yticks(range(len(rows)), [_wrap(r.name, 18) for r in rows])
+        ax.set_ylim(n - 0.4, -0.6)
+        ax.set_xlim(0.5, n + 0.5)
+        ax.set_xticks(range(1, n + 1))
+        ax.set_xlabel("排名（1为最前）：条为5%–95%区间，圆点为中位数，菱形为名义排名")
+        if quota is not None and quota < n:
+            ax.axvline(quota + 0.5, color=VERDICT_COLOURS[FAIL], lw=1.2, ls=(0, (4, 2)))
+            ax.text(quota + 0.55, -0.55, f"名额{quota}个", color=VERDICT_COLOURS[FAIL], fontsize=7.5, va="bottom")
+        ax.set_title(f"{recommender} {year}年度候选集群排名的稳健性", x=-0.55, ha="left", fontsize=10.5)
+        note = "；".join(notes)
+        if note:
+            fig.text(0.01, 0.01, _wrap(note, 70), fontsize=6.5, color="#777777", va="bottom")
+        return _save(fig, Path(out_dir), f"排名区间_{safe_name(recommender or '推荐单位')}")
+
+
 _setup()
