@@ -13,6 +13,7 @@ parameters and writes a tiny package, so each of its kernels costs well under a 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -197,6 +198,22 @@ def test_resume_notices_changed_evidence_and_force(tmp_path):
     (pkg / "a.txt").unlink()
     assert [r.status for r in _stub_batch(clients, output).runs] == [OK, SKIPPED]
     assert [r.status for r in _stub_batch(clients, output, force=True, jobs=2).runs] == [OK, OK]
+
+
+def test_the_fingerprint_never_reads_a_file_through_a_link(tmp_path):
+    from toolkit.run.batch import inputs_sha256
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("one", encoding="utf-8")
+    linked, hard, folder_link = _copy(tmp_path / "clients", "qingchuan", "linquan", "minshan")
+    (linked / "evidence" / "link.pdf").symlink_to(secret)
+    (linked / "evidence" / "sub").symlink_to(tmp_path, target_is_directory=True)
+    os.link(secret, hard / "evidence" / "hard.pdf")
+    shutil.rmtree(folder_link / "evidence")
+    (folder_link / "evidence").symlink_to(tmp_path, target_is_directory=True)  # evidence/ itself a link out
+    before = [inputs_sha256(c) for c in (linked, hard, folder_link)]
+    secret.write_text("two", encoding="utf-8")  # what the links reach changes; the client's own files do not
+    assert [inputs_sha256(c) for c in (linked, hard, folder_link)] == before
 
 
 def test_a_restyled_template_makes_the_next_run_redo_the_package(tmp_path, monkeypatch):

@@ -283,6 +283,73 @@ def test_evidence_paths(client_copy):
     assert not [p for p in result.problems if p.cell in ("B6", "C7")]
 
 
+@pytest.fixture
+def secret(tmp_path) -> Path:
+    """A file of the consultant's, beside the client folder: no evidence path may reach it."""
+    path = tmp_path / "secret.txt"
+    path.write_text("consultant's own file", encoding="utf-8")
+    return path
+
+
+def _tricks(folder: Path, secret: Path) -> dict[str, str]:
+    """Evidence paths (B3…) that name ``secret`` from inside ``folder``, typed as a county could."""
+    ev = folder / "evidence"
+    (ev / "link.pdf").symlink_to(secret)
+    os.link(secret, ev / "hard.pdf")
+    (ev / "loop.pdf").symlink_to("loop.pdf")
+    (ev / "sub").symlink_to(secret.parent, target_is_directory=True)
+    return {
+        "B3": str(secret).replace("/", "／"),                 # ／tmp／…／secret.txt: NFKC makes it absolute
+        "B4": "．．／secret.txt",                             # NFKC makes it ../secret.txt
+        "B5": "evidence／link.pdf",                           # NFKC makes it evidence/link.pdf, a link out
+        "B6": "evidence/hard.pdf",                            # a hard link to a file outside
+        "B7": "evidence/loop.pdf",                            # a link loop (RuntimeError before)
+        "B8": "evidence/sub/secret.txt",                      # through a linked folder
+        "B9": "evidence\\..\\..\\secret.txt",
+    }
+
+
+def test_evidence_paths_that_reach_outside_are_refused_at_their_cell(client_copy, secret):
+    tricks = _tricks(client_copy, secret)
+    edit(client_copy, {("佐证材料", cell): typed for cell, typed in tricks.items()})
+    result = check_workbook(client_copy)
+    assert result.client is None
+    for cell in tricks:
+        errors = errors_at(result, "佐证材料", cell)
+        assert errors, f"{cell} {tricks[cell]!r} accepted"
+        assert any(w in errors[0].message for w in ("之外", "链接")), errors[0].message
+        assert errors[0].fix and str(errors[0]).startswith("intake.xlsx › 佐证材料 › " + cell)
+    assert not [p for p in result.problems if p.cell == "B10"]  # the ordinary row beside them is fine
+
+
+def test_a_linked_evidence_folder_is_refused_before_anything_in_it_is_read(client_copy, tmp_path):
+    real = tmp_path / "elsewhere"
+    shutil.move(client_copy / "evidence", real)
+    (client_copy / "evidence").symlink_to(real, target_is_directory=True)
+    result = check_workbook(client_copy)
+    assert result.client is None
+    assert errors_at(result, "佐证材料", "B3") and "evidence 是链接" in errors_at(result, "佐证材料", "B3")[0].message
+
+
+def test_an_evidence_name_too_long_for_the_disk_is_named_not_raised(client_copy, capsys):
+    title = "关于印发青川县智能小家电产业集群高质量发展三年行动计划的通知及其附件材料汇编"  # a pasted title
+    long_name = "evidence/" + (title * 3)[:86] + ".pdf"  # 86 Chinese characters: 258 bytes, over 255
+    edit(client_copy, {("佐证材料", "B3"): long_name})
+    result = check_workbook(client_copy)
+    problem = next(p for p in result.problems if p.cell == "B3")
+    assert "过长" in problem.message and "255" in problem.message
+    assert main(["check", str(client_copy)]) in (0, 1)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_evidence_file_named_without_the_folder_is_found_in_evidence(client_copy):
+    edit(client_copy, {("佐证材料", "B3"): "统计局产值证明.pdf", ("佐证材料", "B4"): "intake.xlsx"})
+    result = check_workbook(client_copy)
+    by_row = {e.source.cell: e for e in result.client.evidence}
+    assert by_row["A3"].exists and by_row["A3"].file == "evidence/统计局产值证明.pdf"
+    assert by_row["A4"].exists is False  # the workbook itself is not evidence
+
+
 def test_formula_with_and_without_cached_value(client_copy):
     edit(client_copy, {("年度指标", "F2"): "=D2+E2"})
     result = check_workbook(client_copy)

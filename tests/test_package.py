@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sys
 import types
 import zipfile
@@ -145,6 +147,65 @@ def test_missing_evidence_files_are_listed_not_a_crash(tmp_path, brief_calls):
     ev = [i for i in res.manifest["inputs"] if i["role"] == "evidence"]
     assert ev == [{"role": "evidence", "title": "产值证明", "path": "evidence/none.pdf", "exists": False}]
     assert res.manifest["evidence_copied"] == []
+
+
+SECRET = b"the consultant's own file, never to leave this machine"
+
+
+def _all_bytes(folder: Path) -> bytes:
+    """Every byte under ``folder``, zip members unpacked."""
+    out = b""
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            out += p.read_bytes()
+            if p.suffix == ".zip":
+                with zipfile.ZipFile(p) as z:
+                    out += b"".join(z.read(n) for n in z.namelist())
+    return out
+
+
+def _evidence_tricks(tmp_path: Path) -> tuple[Path, Path]:
+    """A client folder whose evidence/ holds one real file and links of every kind to ``secret``."""
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(SECRET)
+    folder = tmp_path / "clients" / "qingchuan"
+    shutil.copytree(QINGCHUAN, folder)
+    ev = folder / "evidence"
+    (ev / "link.pdf").symlink_to(secret)
+    os.link(secret, ev / "hard.pdf")
+    (ev / "loop.pdf").symlink_to("loop.pdf")
+    (ev / "sub").symlink_to(tmp_path, target_is_directory=True)
+    return folder, secret
+
+
+def test_a_package_never_copies_or_hashes_a_file_from_outside_the_client_folder(tmp_path, brief_calls):
+    from toolkit.intake.model import EvidenceItem
+
+    folder, secret = _evidence_tricks(tmp_path)
+    typed = [str(secret), "../secret.txt", "evidence/link.pdf", "evidence/hard.pdf", "evidence/loop.pdf",
+             "evidence/sub/secret.txt", "evidence/" + "材" * 86 + ".pdf", "evidence/统计局产值证明.pdf"]
+    client = make_client(folder=folder, evidence=[EvidenceItem(f"材料{i}", t, ("statistics",)) for i, t in enumerate(typed)])
+    res = package.build_package(client, round=2025, output=tmp_path / "out")
+    assert SECRET not in _all_bytes(res.path)
+    ev = [i for i in res.manifest["inputs"] if i["role"] == "evidence"]
+    assert [i["exists"] for i in ev] == [False] * 7 + [True]
+    assert res.manifest["evidence_copied"] == ["08_统计局产值证明.pdf"]
+    assert ev[-1]["sha256"] == _sha(folder / "evidence" / "统计局产值证明.pdf")
+
+
+def test_cmd_package_refuses_a_workbook_whose_evidence_reaches_outside(tmp_path, brief_calls, capsys):
+    import openpyxl
+
+    folder, secret = _evidence_tricks(tmp_path)
+    wb = openpyxl.load_workbook(folder / "intake.xlsx")
+    for cell, typed in {"B3": str(secret).replace("/", "／"), "B4": "．．／．．／secret.txt", "B5": "evidence／link.pdf",
+                        "B6": "evidence/hard.pdf", "B7": "evidence/loop.pdf"}.items():
+        wb["佐证材料"][cell] = typed
+    wb.save(folder / "intake.xlsx")
+    assert main(["package", str(folder), "--round", "2025", "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "佐证材料 › B3" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() or SECRET not in _all_bytes(tmp_path / "out")
 
 
 def test_without_the_briefing_step_the_package_says_so(tmp_path, monkeypatch):

@@ -191,19 +191,17 @@ def standard_text(r) -> str:
 
 
 def evidence_status(client: Client) -> list[dict[str, Any]]:
-    """Each evidence item with whether its file is really there (checked now, beside the workbook)."""
+    """Each evidence item with whether its file is really there, checked now by ``toolkit.intake.evidence``
+    (inside the client's evidence/ folder, no link out): ``resolved`` is what to open, when present."""
+    from toolkit.intake import evidence
+
     items = []
     for e in client.evidence:
         file = _t(e.file)
-        path = None
-        present = False
-        if file:
-            path = Path(client.folder) / file
-            try:
-                present = path.is_file()
-            except OSError:
-                present = False
-        items.append({"item": e, "file": file, "path": path if present else None, "present": present})
+        found = evidence.resolve(client.folder, file) if file else None
+        present = bool(found and found.ok)
+        items.append({"item": e, "file": file, "path": found.path if present else None, "present": present,
+                      "resolved": found if present else None})
     return items
 
 

@@ -32,12 +32,10 @@ import warnings
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from toolkit.intake import cells
-
-from toolkit.intake import schema
+from toolkit.intake import cells, evidence, schema
 from toolkit.core.errors import IntakeError, Problem, ToolkitError
 from toolkit.intake.model import (
     REVIEW, TIERS, Client, EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source, Value,
@@ -712,38 +710,17 @@ def _read_evidence(r: _Reader) -> list[EvidenceItem]:
     cols = _table_columns(r, ws, "evidence")
     from openpyxl.utils import get_column_letter
 
-    root = r.folder.resolve()
     out = []
     for row, v in _table_rows(r, ws, "evidence", cols):
         title = _val(v.get("title"))
         file = _val(v.get("file"))
         exists = None
         if file:
-            coord = f"{get_column_letter(cols['file'])}{row}"
-            rel = file.replace("\\", "/").strip()
-            pure = PurePosixPath(rel)
-            if rel.startswith("/") or re.match(r"^[A-Za-z]:", rel) or ".." in pure.parts or rel.startswith("~"):
-                r.add(ws.title, coord, "文件路径指向客户文件夹之外", "把文件放进客户文件夹的 evidence/ 中，填写相对路径，如 evidence/产值统计证明.pdf",
-                      file, label=f"{title or ''} · 文件名")
-                exists = False
-                rel_out = None
-            else:
-                rel_out = str(pure)
-                target = (root / rel_out).resolve()
-                if target != root and root not in target.parents:
-                    r.add(ws.title, coord, "文件路径经链接指向客户文件夹之外", "把文件本身复制进 evidence/ 文件夹", file,
-                          label=f"{title or ''} · 文件名")
-                    exists = False
-                else:
-                    exists = target.is_file()
-                    if not exists:  # typed with full-width characters for a file named with half-width ones
-                        for alt in {unicodedata.normalize("NFKC", rel_out)} - {rel_out}:
-                            if (root / alt).resolve().is_file():
-                                rel_out, exists = alt, True
-                    if not exists:
-                        r.add(ws.title, coord, "文件不存在", f"把文件放到 {r.folder / rel_out}，或改正文件名", file,
-                              "warning", f"{title or ''} · 文件名")
-            file = rel_out
+            found = evidence.resolve(r.folder, file)
+            if not found.ok:
+                r.add(ws.title, f"{get_column_letter(cols['file'])}{row}", found.message, found.fix, file,
+                      found.severity, f"{title or ''} · 文件名")
+            file, exists = found.rel or file, found.ok
         kinds = _val(v.get("kind")) or ()
         if title:
             out.append(EvidenceItem(title=title, file=file, kinds=tuple(kinds),

@@ -97,7 +97,7 @@ def _summary(client: Client, assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _inputs(client: Client) -> list[dict[str, Any]]:
+def _inputs(client: Client, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     wb = Path(client.workbook)
     inputs = [{
         "role": "intake",
@@ -105,21 +105,19 @@ def _inputs(client: Client) -> list[dict[str, Any]]:
         "sha256": sha256_file(wb) if wb.is_file() else client.sha256,
         "exists": wb.is_file(),
     }]
-    from toolkit.documents.forms import evidence_status
-
-    for x in evidence_status(client):
+    for x in evidence:
         entry = {"role": "evidence", "title": x["item"].title, "path": x["file"], "exists": x["present"]}
         if x["present"]:
-            entry["sha256"] = sha256_file(x["path"])
+            entry["sha256"] = x["sha256"]
         inputs.append(entry)
     return inputs
 
 
-def _copy_evidence(client: Client, folder: Path) -> list[str]:
-    from toolkit.documents.forms import evidence_status
-
+def _copy_evidence(evidence: list[dict[str, Any]], folder: Path) -> list[str]:
+    """Copy each present file (``toolkit.documents.forms.evidence_status``: checked inside the client's
+    evidence/ folder) into 佐证材料/, from the checked file itself; its sha256 goes in ``x["sha256"]``."""
     copied = []
-    for i, x in enumerate(evidence_status(client), 1):
+    for i, x in enumerate(evidence, 1):
         if not x["present"]:
             continue
         src = Path(x["path"])
@@ -127,7 +125,9 @@ def _copy_evidence(client: Client, folder: Path) -> list[str]:
         name = f"{i:02d}_{safe_name(src.stem, 'file')}{suffix}"
         dest = inside(folder, EVIDENCE_FOLDER, name)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+        with x["resolved"].open() as f, open(dest, "wb") as out:  # no link followed, the file checked
+            shutil.copyfileobj(f, out, 1 << 20)
+        x["sha256"] = sha256_file(dest)
         copied.append(name)
     return copied
 
@@ -163,7 +163,8 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
     default they are made here from ``rulebook``, ``round`` and ``western_relaxation``.
     """
     from toolkit.assess.assessment import assess
-    from toolkit.documents.forms import application_filename, write_application, write_evidence_checklist
+    from toolkit.documents.forms import (application_filename, evidence_status, write_application,
+                                         write_evidence_checklist)
     from toolkit.documents.narrative import draft
 
     if isinstance(client_or_dir, Client):
@@ -192,7 +193,8 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
         brief, note = write_brief_if_available(client, assessment, rnd, tmp, today=today)
         if note:
             notes.append(note)
-        copied = _copy_evidence(client, tmp)
+        evidence = evidence_status(client)
+        copied = _copy_evidence(evidence, tmp)
         (tmp / "assessment.json").write_text(
             json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
@@ -211,7 +213,7 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
             "toolkit_version": __version__,
             "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "today": today.isoformat() if today else None,
-            "inputs": _inputs(client),
+            "inputs": _inputs(client, evidence),
             "files": [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p), "bytes": p.stat().st_size}
                       for p in files],
             "application": app.name,

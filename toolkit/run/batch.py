@@ -127,15 +127,18 @@ class BatchResult:
 # -- fingerprints (resume) -----------------------------------------------------------------------
 
 def inputs_sha256(folder: Path) -> str:
-    """One hash over intake.xlsx and every file under evidence/ (names and contents)."""
+    """One hash over intake.xlsx and every file under evidence/ (names and contents). The evidence
+    folder is listed by ``toolkit.intake.evidence.scan``: a link (or a linked evidence/ folder) or a hard link
+    counts by its name and the reason it is refused, and what it points to is never read."""
+    from toolkit.intake import evidence
+
     h = hashlib.sha256()
-    files = [folder / "intake.xlsx"]
-    evidence = folder / "evidence"
-    if evidence.is_dir():
-        files += sorted(p for p in evidence.rglob("*") if p.is_file())
-    for p in files:
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+    wb = folder / "intake.xlsx"
+    if wb.is_file():
+        h.update(b"intake.xlsx\0" + sha256_file(wb).encode() + b"\n")
+    for e in evidence.scan(folder):
+        content = sha256_file(e.open()) if e.ok else f"refused: {e.message}"
+        h.update((e.rel or e.typed).encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
     return h.hexdigest()
 
 
