@@ -3,23 +3,77 @@
 A file is written to a temporary name in the same folder and renamed into place when complete; a
 folder is built under a temporary name and swapped in, so a reader never sees half an output and a
 re-run replaces the old output only once the new one is complete.
+
+Every command writes through here, so here is where a folder that cannot be written becomes a
+``ToolkitError`` in Chinese naming the folder and what to do (``output_error``): a read-only output
+folder, a missing one under a read-only parent, a full disk — never an OSError traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from toolkit.core.errors import ToolkitError
+
+_READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_OUTPUT_ERRNOS = _READ_ONLY | _FULL | {errno.EFBIG, errno.ENAMETOOLONG}
+
+
+def _within(path: Path, folder: Path) -> bool:
+    path, folder = Path(os.path.abspath(path)), Path(os.path.abspath(folder))
+    return path == folder or folder in path.parents
+
+
+def output_error(exc: OSError, folder: Path | str, what: str = "") -> ToolkitError | None:
+    """The consultant's message for ``exc``, met while writing ``what`` into ``folder``; None when the
+    error is not about writing there (e.g. a template that cannot be read), so that it is not misnamed.
+
+    The message names the folder (or the file the system named, when it is elsewhere), says why in
+    words (read-only, disk full, name too long) and what to do."""
+    if exc.errno not in _OUTPUT_ERRNOS:
+        return None
+    folder = Path(folder)
+    named = Path(exc.filename) if isinstance(exc.filename, (str, os.PathLike)) else None
+    if named is not None and not _within(named, folder):
+        if exc.errno in _READ_ONLY:
+            return None  # not our output folder: a file being read, say
+        folder = named.parent
+    what = f"（{what}）" if what else ""
+    if exc.errno in _READ_ONLY:
+        why = ("所在的磁盘是只读的" if exc.errno == errno.EROFS else "是只读的，或当前用户没有写入权限")
+        return ToolkitError(f"无法写入文件夹 {folder}{what}：它{why}。请换一个可以写入的输出位置，"
+                            f"或给这个文件夹开放写入权限后重新运行")
+    if exc.errno in _FULL:
+        return ToolkitError(f"无法写入文件夹 {folder}{what}：磁盘空间已满（或超出配额）。请清理磁盘空间，"
+                            f"或换一个空间充足的输出位置后重新运行；未写完的文件已删除，原有输出没有改动")
+    if exc.errno == errno.EFBIG:
+        return ToolkitError(f"无法写入文件夹 {folder}{what}：文件超过了这个磁盘允许的大小。请换一个输出位置后重新运行")
+    return ToolkitError(f"无法写入文件夹 {folder}{what}：文件名或路径过长。请换一个路径短一些的输出位置后重新运行")
+
+
+@contextlib.contextmanager
+def writing(folder: Path | str, what: str = "") -> Iterator[None]:
+    """Turn an OSError met while writing into ``folder`` into ``output_error``'s ToolkitError."""
+    try:
+        yield
+    except OSError as exc:
+        err = output_error(exc, folder, what)
+        if err is None:
+            raise
+        raise err from None
+
 
 def make_dirs(folder: Path | str) -> Path:
     """``folder`` and its parents, created if missing; a path through a file or a folder that cannot be
-    created is a ``ToolkitError`` naming it (e.g. ``--output`` given a file), not an OSError."""
-    from toolkit.core.errors import ToolkitError
-
+    created is a ``ToolkitError`` naming it (e.g. ``--output`` given a file, or a read-only parent),
+    not an OSError."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -28,6 +82,11 @@ def make_dirs(folder: Path | str) -> Path:
         if blocker is not None:
             raise ToolkitError(f"无法建立文件夹 {folder}：{blocker} 是文件，不是文件夹；"
                                f"请换一个输出位置（如 --output output）") from None
+        # the first folder that could not be created: its parent is the one that refused
+        made = Path(exc.filename) if isinstance(exc.filename, (str, os.PathLike)) else folder
+        err = output_error(exc, made.parent, f"建立文件夹 {made.name}")
+        if err is not None:
+            raise err from None
         raise ToolkitError(f"无法建立文件夹 {folder}（{exc.strerror or exc}）：检查路径和写入权限") from None
     return folder
 
@@ -37,24 +96,25 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
     """Yield a temporary path beside ``target``; on success rename it to ``target``.
 
     The temporary name keeps the suffix (libraries such as openpyxl or matplotlib choose the format
-    by it). On an exception the temporary file is removed and ``target`` is left as it was.
+    by it). On an exception the temporary file is removed and ``target`` is left as it was; a folder
+    that cannot be written (read-only, disk full) is a ``ToolkitError`` naming it.
     """
     target = Path(target)
     if target.is_dir():
-        from toolkit.core.errors import ToolkitError
-
         raise ToolkitError(f"{target} 是文件夹，不能写成文件：请给出文件的完整路径（含文件名）")
     make_dirs(target.parent)
     suffix = target.suffix if suffix is None else suffix
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
-    os.close(fd)
+    with writing(target.parent, target.name):
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.replace(tmp_path, target)
+        with writing(target.parent, target.name):
+            yield tmp_path
+            os.replace(tmp_path, target)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        with contextlib.suppress(OSError):
+            tmp_path.unlink(missing_ok=True)
 
 
 def write_bytes(target: Path | str, data: bytes) -> Path:
@@ -72,23 +132,24 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``target``; on success it replaces ``target``.
 
     The old folder (if any) is moved aside, the new one renamed in, then the old one deleted, so at
-    every moment ``target`` is either the complete old output or the complete new one.
+    every moment ``target`` is either the complete old output or the complete new one. A folder that
+    cannot be written (read-only, disk full) is a ``ToolkitError`` naming it.
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
-        from toolkit.core.errors import ToolkitError
-
         raise ToolkitError(f"{target} 是文件，不是文件夹：移走它或换一个输出文件夹")
     make_dirs(target.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    with writing(target.parent, target.name):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
-        yield tmp
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-            os.rmdir(old)
-            os.replace(target, old)
-        os.replace(tmp, target)
+        with writing(target.parent, target.name):
+            yield tmp
+            old = None
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                os.rmdir(old)
+                os.replace(target, old)
+            os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
@@ -104,6 +165,9 @@ def remove_leftovers(folder: Path | str) -> list[Path]:
         return removed
     for p in folder.iterdir():
         if p.name.startswith(".") and (".tmp" in p.name or p.name.endswith(".old")):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            try:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            except OSError:  # a read-only folder: nothing of ours can be in it
+                continue
             removed.append(p)
     return removed

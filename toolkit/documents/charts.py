@@ -32,7 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from toolkit.core import fonts
-from toolkit.core.atomic import atomic_path
+from toolkit.core.atomic import atomic_path, make_dirs
 from toolkit.core.formatting import number, percent, with_unit, yi
 from toolkit.intake.model import TIERS
 from toolkit.core.naming import safe_name
@@ -129,7 +129,7 @@ def _figure(height_in: float):
 
 
 def _save(fig, out_dir: Path, stem: str) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dirs(out_dir)
     png = out_dir / f"{stem}.png"
     with atomic_path(png) as tmp:
         # PNG compression level 1: files ~30% larger than the default 6, encoding several times faster

@@ -399,11 +399,8 @@ def cmd_new_client(args) -> int:
     if args.years and years[-1] > this_year:
         raise ToolkitError(f"--years {' '.join(map(str, args.years))}：{years[-1]} 年还没有统计数据；"
                            f"指标年度是申报前已结束的三个年度，如 --years {' '.join(map(str, default_years()))}")
-    try:
-        write_blank_workbook(target, name, years)
-    except OSError as exc:
-        raise ToolkitError(f"{target}: 无法写入（{exc.strerror or exc}）") from exc
-    (folder / "evidence").mkdir(exist_ok=True)
+    write_blank_workbook(target, name, years)  # an unwritable folder is a ToolkitError (toolkit.core.atomic)
+    atomic.make_dirs(folder / "evidence")
     print(f"已生成 {target}（模板版本 {schema.version()}，指标年度 {years[0]}—{years[-1]}）")
     print(f"佐证材料请放在 {folder / 'evidence'}/，填好后运行：clusterkit check {folder}")
     return 0

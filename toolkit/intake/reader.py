@@ -932,6 +932,6 @@ def cmd_check(args) -> int:
         try:
             write_annotated(result, out)
             print(f"标注副本：{out}（问题单元格已标色并加批注，另有“{PROBLEMS_SHEET}”表）")
-        except (ToolkitError, OSError) as exc:
-            print(f"未能写出标注副本：{exc}", file=sys.stderr)
+        except ToolkitError as exc:  # e.g. a read-only client folder: the problems above still stand
+            print(f"未能写出标注副本：{exc}（也可以用 --annotated 指定别的位置）", file=sys.stderr)
     return 1 if result.errors else 0

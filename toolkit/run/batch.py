@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from toolkit import __version__
-from toolkit.core.atomic import atomic_path, remove_leftovers, write_text
+from toolkit.core.atomic import atomic_path, make_dirs, remove_leftovers, write_text, writing
 from toolkit.core.errors import BatchError
 from toolkit.core.naming import inside, safe_name
 from toolkit.core.hashing import sha256_file
@@ -566,7 +566,8 @@ def _lock(output: Path, wait: float):
     info_file = output / BATCH_DIR / "running.json"
     lock = FileLock(str(output / LOCK_NAME))
     try:
-        lock.acquire(timeout=wait)
+        with writing(output, LOCK_NAME):  # a read-only output folder is named, not a traceback
+            lock.acquire(timeout=wait)
     except Timeout:
         holder = ""
         try:
@@ -578,7 +579,11 @@ def _lock(output: Path, wait: float):
             f"输出文件夹 {output} 正被另一个批处理使用{holder}。"
             f"请等它结束再运行，或用 --output 换一个输出文件夹，或用 --wait 秒数 排队等待。"
         ) from None
-    write_text(info_file, json.dumps({"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds")}))
+    try:  # a read-only batch/ folder stops the batch here, before any client runs
+        write_text(info_file, json.dumps({"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds")}))
+    except BaseException:
+        lock.release()
+        raise
     return lock, info_file
 
 
@@ -666,7 +671,7 @@ def run_batch(
     output = Path(output).resolve()
     if output.exists() and not output.is_dir():
         raise BatchError(f"--output {output} 是文件，不是文件夹；请给出输出文件夹")
-    output.mkdir(parents=True, exist_ok=True)
+    make_dirs(output)
     notebook = Path(notebook) if notebook else notebooks_dir() / CLIENT_NOTEBOOK
     if province_notebook is None:
         province_notebook = notebooks_dir() / PROVINCE_NOTEBOOK
