@@ -80,6 +80,8 @@ class Round:
     notes: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    projected: bool = False  # dates and quota projected from an earlier round (预计), toolkit.assess.schedule
+    projection_note: str = ""
 
     @property
     def label(self) -> str:
