@@ -324,10 +324,13 @@ def check_variables(template: str, ast, spec: dict[str, Any], *, extra_names: It
 
 
 def _docx_spec(name: str) -> dict | None:
+    from toolkit.documents import annual_report
     from toolkit.documents.forms import CONTEXT_SPEC
 
     if name in CONTEXT_SPEC:
         return CONTEXT_SPEC[name]
+    if name == annual_report.TEMPLATE:
+        return annual_report.CONTEXT_SPEC
     try:  # the briefing step may declare its own templates' contexts
         import importlib
 
