@@ -28,7 +28,8 @@ SANS_FAMILY = "Noto Sans CJK SC"
 SERIF_FAMILY = "Noto Serif CJK SC"
 
 # Names the Word templates use, and the open font each stands for.
-SERIF_ALIASES = ("仿宋", "仿宋_GB2312", "FangSong", "FangSong_GB2312", "宋体", "SimSun", "楷体", "KaiTi")
+SERIF_ALIASES = ("仿宋", "仿宋_GB2312", "FangSong", "FangSong_GB2312", "宋体", "SimSun", "楷体", "楷体_GB2312", "KaiTi",
+                 "方正小标宋简体", "方正小标宋_GBK", "FZXiaoBiaoSong-B05S", "华文中宋", "STZhongsong")
 SANS_ALIASES = ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei", "等线", "DengXian")
 
 
