@@ -118,3 +118,13 @@ def test_a_round_file_that_is_not_text_is_a_round_error(tmp_path):
     p.write_bytes(b"\xfa\xfb\xfc\x00\xff binary")
     with pytest.raises(RoundError, match="2027.yaml.*UTF-8"):
         load_round(p)
+
+
+def test_the_2024_and_2025_notices_allow_the_western_relaxation_with_their_source():
+    from toolkit.assess.rounds import load_round
+
+    r25, r24 = load_round(2025), load_round(2024)
+    assert r25.western_relaxation.available is True and "西部地区可适当放宽" in r25.western_relaxation.text
+    assert "工信厅企业函〔2025〕77号" in r25.western_relaxation.source
+    assert r24.western_relaxation.available is True and "（M" in r24.western_relaxation.source
+    assert r25.western_relaxation.overrides == {}      # the notices give no numbers: none invented
