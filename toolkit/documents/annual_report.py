@@ -24,7 +24,7 @@ from toolkit.core.naming import inside, safe_name
 from toolkit.core.paths import templates_dir
 from toolkit.documents.render import render
 from toolkit.intake import schema
-from toolkit.intake.model import TIERS, Client
+from toolkit.intake.model import TIERS, Client, Value
 
 TEMPLATE = "annual_report.docx"
 REVIEW_RULEBOOK = "review-2022"
@@ -39,14 +39,7 @@ CONTEXT_SPEC: dict[str, Any] = {
 
 
 def _num(v) -> float | None:
-    x = getattr(v, "value", v)
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if x != x else x
+    return (v if isinstance(v, Value) else Value(v)).number
 
 
 def _amount(x: float | None, unit: str) -> str:

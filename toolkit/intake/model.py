@@ -61,6 +61,18 @@ class Value:
     def missing(self) -> bool:
         return self.value is None
 
+    @property
+    def number(self) -> float | None:
+        """The value as a number: None for a blank, a yes/no, text that is not a number, or NaN."""
+        x = self.value
+        if x is None or isinstance(x, bool):
+            return None
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            return None
+        return None if x != x else x
+
 
 @dataclass
 class Firm:
