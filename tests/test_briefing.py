@@ -4,6 +4,7 @@ One PDF conversion per document kind (memo, proposal); everything else is checke
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import zipfile
@@ -238,18 +239,29 @@ def test_text_with_markup_characters_renders_to_a_valid_docx(tmp_path):
     assert "A&B<县>“测试”产业集群" in _docx_text(files["proposal"])
 
 
-def test_province_brief_ranks_candidates_against_the_quota(tmp_path):
-    rows = [assessment_for(S[n]).to_dict() for n in ("qualifies", "plan_city", "western")]
-    files = briefing.write_province_brief(rows, ROUND, tmp_path, recommender="宁波市", today=MAY10)
+def test_province_brief_shows_the_province_decision(tmp_path):
+    from toolkit.package.manifest import record_of
+    from toolkit.province.briefing import write_province_brief
+    from toolkit.province.decision import decide
+
+    names = ("qualifies", "plan_city", "western")
+    records = [record_of(S[n], assessment_for(S[n])) for n in names]
+    # three candidates for 宁波市's two places; the western one's 5.1 fails, so it takes none
+    ningbo = decide([r if r.client_id == "beilun" else dataclasses.replace(r, recommender="宁波市",
+                                                                           sub_field=r.name) for r in records],
+                    ROUND, recommender="宁波市")
+    files = briefing_files = write_province_brief(ningbo, tmp_path, today=MAY10)
     text = _docx_text(files["province_brief"])
-    assert "推荐名额上限2个，候选3个" in text and "超出名额" in text
+    assert "推荐名额上限2个，候选3个，拟推荐2个，未超出名额" in text
     assert "5.1 工业互联网平台应用普及率（未达标）" in text  # western: short names of what failed
-    # (client, assessment) pairs carry the recommender: the plan city's cluster is not Zhejiang's
-    pairs = [(S[n], assessment_for(S[n])) for n in ("qualifies", "plan_city")]
-    files = briefing.write_province_brief(pairs, ROUND, tmp_path / "zj", recommender="浙江省", today=MAY10)
-    text = _docx_text(files["province_brief"])
+    rows = [[c.text for c in row.cells] for row in Document(str(files["province_brief"])).tables[0].rows[1:]]
+    assert [(r[1], r[4]) for r in rows] == [(d.name, d.status) for d in ningbo.recommendations]
+    assert sorted(r[4] for r in rows) == ["拟推荐", "拟推荐", "暂不推荐"]
+    # the plan city's cluster is not Zhejiang's
+    zhejiang = decide(records[:2], ROUND, recommender="浙江省")
+    text = _docx_text(write_province_brief(zhejiang, tmp_path / "zj", today=MAY10)["province_brief"])
     assert "候选1个" in text and "北仑区" not in text
-    with zipfile.ZipFile(files["province_brief"]) as z:
+    with zipfile.ZipFile(briefing_files["province_brief"]) as z:
         assert any(n.startswith("word/media/") for n in z.namelist())
 
 
@@ -280,7 +292,9 @@ def test_a_mistyped_today_is_named_before_anything_is_written(tmp_path, capsys, 
 
 @pytest.mark.parametrize("text", ["2025-05-10", "2025/5/10", "2025.05.10", "2025年5月10日", "20250510"])
 def test_today_accepts_the_ways_people_write_a_date(text):
-    assert briefing._today(text) == dt.date(2025, 5, 10)
+    from toolkit.core.clock import today
+
+    assert today(text) == dt.date(2025, 5, 10)
 
 
 def test_an_output_that_is_a_file_is_named(tmp_path, capsys):

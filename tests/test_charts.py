@@ -11,8 +11,11 @@ import pytest
 from PIL import Image
 
 from briefing_support import assessment_for, demo_clients, round_2025, situations
+from toolkit.assess.result import ELIGIBLE, NOT_ELIGIBLE
 from toolkit.documents import charts
 from toolkit.core.formatting import number
+from toolkit.package.manifest import PackageRecord, record_of
+from toolkit.province.decision import decide
 
 SITUATIONS = situations()
 DEMOS = demo_clients()
@@ -103,39 +106,57 @@ def test_output_line_and_growth_path_come_from_the_assessment(tmp_path):
     assert f"年均增长{number(3.0)}%所需路径" in svg
 
 
-def test_plan_chart_shows_achievement_and_missing_actuals(tmp_path):
-    files, _ = _draw(SITUATIONS["review"], tmp_path)
+def test_plan_chart_shows_the_assessments_achievement_and_missing_actuals(tmp_path):
+    from toolkit.intake.model import PlanTarget
+
+    client = copy.deepcopy(SITUATIONS["review"])
+    client.plan.append(PlanTarget("新增发明专利", None, "件", 2022, 300, 2025, 450, None))  # no actual, no indicator
+    files, assessment = _draw(client, tmp_path)
     svg = _svg_text(files["plan"])
-    assert "完成66%" in svg  # 61.2 → 75, actual 70.3
+    assert "完成65.9%" in svg  # 61.2 → 75, actual 70.3
     assert "完成120%" in svg  # energy, lower is better: 0.45 → 0.40, actual 0.39
-    assert "数据缺失" in svg  # exports: no actual value
+    # exports: no actual written, so — as the assessment does — the 2024 indicator 10.2: 8.1 → 12
+    assert "完成53.8%" in svg and assessment.result("9.1.5").value == pytest.approx(53.85, abs=0.01)
+    assert "数据缺失" in svg and assessment.result("9.1.6").verdict == "数据缺失"
 
 
 def test_achievement_directions():
-    from toolkit.intake.model import PlanTarget
+    from toolkit.assess.measures import plan_achievement
 
-    assert charts.achievement(PlanTarget("a", None, "亿元", 2022, 61.2, 2025, 75, 70.3)) == pytest.approx(65.94, abs=0.01)
-    assert charts.achievement(PlanTarget("e", None, "", 2022, 0.45, 2025, 0.40, 0.39, higher_is_better=False)) == pytest.approx(120)
-    assert charts.achievement(PlanTarget("x", None, "", 2022, 1, 2025, 2, None)) is None
+    assert plan_achievement(61.2, 75, 70.3) == (pytest.approx(65.94, abs=0.01), False)
+    assert plan_achievement(0.45, 0.40, 0.39, higher_is_better=False) == (pytest.approx(120), True)
+    assert plan_achievement(1, 2, None) == (None, None)
 
 
-def test_province_chart_draws_the_quota_line(tmp_path):
+def _record(name, readiness, overall=ELIGIBLE, recommender="宁波市", review=False):
+    return PackageRecord(client_id=name, cluster_name=name, recommender=recommender, overall=overall,
+                         readiness=readiness, sub_field=name, application_type="复核" if review else "新申报")
+
+
+def test_quota_chart_shows_the_decision_it_is_given(tmp_path):
     rnd = round_2025()
-    rows = [assessment_for(c) for c in SITUATIONS.values() if c.recommender != "宁波市"]
+    records = [record_of(c, assessment_for(c)) for c in SITUATIONS.values()]
+    zhejiang = decide(records, rnd, recommender="浙江省")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        files = charts.draw_province_chart(rows, rnd, tmp_path, recommender="浙江省")
+        files = charts.draw_quota_chart(zhejiang, tmp_path)
     svg = _svg_text(files["quota"])
-    assert "推荐名额上限8个" in svg and "复核集群1个" in svg
-    # a plan city has 2 places: with 3 candidates the line is drawn and labelled
-    rows = [assessment_for(SITUATIONS[n]).to_dict() for n in ("qualifies", "plan_city", "western")]
-    files = charts.draw_province_chart(rows, rnd, tmp_path / "nb", recommender="宁波市")
+    assert f"推荐名额上限8个，候选{len(zhejiang.recommendations)}个" in svg
+    for d in zhejiang.recommendations:
+        assert f"{d.overall} · {d.status}" in svg
+    assert "暂不推荐" in svg and "线下超出名额" not in svg  # the veto uses no place; nobody is over the quota
+    # a plan city has 2 places: the third eligible candidate is over it, below the line
+    ningbo = decide([_record("甲区模具产业集群", 90), _record("乙区轴承产业集群", 80), _record("丙区纽扣产业集群", 70),
+                     _record("丁区纺织产业集群", 60, overall=NOT_ELIGIBLE), _record("戊区五金产业集群", 75, review=True)],
+                    rnd)
+    files = charts.draw_quota_chart(ningbo, tmp_path / "nb")
     svg = _svg_text(files["quota"])
-    assert "推荐名额上限2个" in svg and "线下超额" in svg
+    assert "推荐名额上限2个" in svg and "线下超出名额" in svg and "复核集群1个" in svg
+    assert "符合条件 · 超出名额" in svg and "不符合条件 · 暂不推荐" in svg
     with Image.open(files["quota"]) as im:
         assert im.size[0] >= 1400
 
 
-def test_province_chart_with_no_candidates(tmp_path):
-    files = charts.draw_province_chart([], round_2025(), tmp_path, recommender="甘肃省")
+def test_quota_chart_with_no_candidates(tmp_path):
+    files = charts.draw_quota_chart(decide([], round_2025(), recommender="甘肃省"), tmp_path)
     assert "暂无新申报集群" in _svg_text(files["quota"])

@@ -244,3 +244,18 @@ def test_template_styles_give_latin_text_the_chinese_face(name):
         assert got == dict.fromkeys(got, face), (name, style_name, got)
     for h in ("Heading 1", "Heading 2"):
         assert doc.styles[h].paragraph_format.keep_with_next, (name, h)
+
+
+def test_a_criterion_reads_the_same_comparison_in_the_form_the_memo_and_the_narrative():
+    """1.4 主导产业产值占比超过70%: 附件1, the memo and the narrative word the standard alike (超过, as the
+    criterion reads), not 高于 in one and 超过 in another."""
+    from toolkit.documents import briefing
+
+    client = make_client(indicators={"leading_output": {2024: 43.0}})  # 43 ÷ 66.1 = 65.1%
+    a = assess(client, None, 2025)
+    n = draft(client, a)
+    form = {r["id"]: r["standard"] for r in documents.application_context(client, a, n, round=2025)["criteria_rows"]}
+    memo = {g["id"]: g["status"] for g in briefing.gaps(a)}
+    assert form["1.4"] == "超过70%"
+    assert memo["1.4"] == "现为65.1%，要求超过70%"
+    assert "主导产业产值占比目前为65.1%，认定标准为超过70%" in n.section("dim1").text

@@ -106,7 +106,7 @@ def test_gaps_get_a_next_step_with_what_it_takes():
     failed = [r for r in a.results if r.dimension == 1 and not r.passed]
     assert len(steps) == len(failed) >= 2
     growth = next(p for p in steps if "年均增速" in p)
-    assert "6.9%" in growth and "高于10%" in growth
+    assert "6.9%" in growth and "认定标准为超过10%" in growth
     wit = next(r for r in failed if r.measure == "cluster_output_growth").what_it_takes
     assert wit[:10] in growth
 
@@ -184,7 +184,7 @@ def _keys(spec_or_value, value) -> None:
 def test_declared_context_spec_matches_the_facts(name):
     client = VARIANTS[name]
     a = assess(client, None, 2025)
-    _keys(CONTEXT_SPEC["c"], client_facts(client))
+    _keys(CONTEXT_SPEC["c"], client_facts(client, a))
     _keys(CONTEXT_SPEC["a"], assessment_facts(a))
     for n in range(0, 10):
         _keys(CONTEXT_SPEC["d"], dimension_facts(a, n))
@@ -245,3 +245,20 @@ def test_quotes_inside_a_quoted_criterion_become_single_quotes():
     client = read_client(examples_dir() / "clients" / "linquan")  # lacks the open-cooperation evidence
     text = draft(client, assess(client)).to_markdown()
     assert "‘一带一路’" in text and "““" not in text and "对照“参与“" not in text
+
+
+def test_under_a_mean_yoy_rulebook_every_sentence_states_the_assessments_growth(tmp_path):
+    """Output 40 → 60 → 61: the mean of the year-on-year rates is (50% + 1.67%) ÷ 2 = 25.8%, the CAGR would
+    be 23.5%. A rulebook that says mean_yoy gets 25.8% in the facts and beside the criterion alike."""
+    rulebook = tmp_path / "mean-yoy.yaml"
+    rulebook.write_text("id: mean-yoy\nextends: national-2022\ntitle: 逐年增长率平均（测试）\n"
+                        "settings: {growth_method: mean_yoy}\n", encoding="utf-8")
+    client = make_client(indicators={"cluster_output": {2022: 40.0, 2023: 60.0, 2024: 61.0}})
+    a = assess(client, rulebook, 2025)
+    assert a.growth_method == "mean_yoy"
+    n = draft(client, a)
+    dim1 = n.section("dim1").text
+    assert "40亿元、60亿元、61亿元，年均增长25.8%" in dim1  # the facts paragraph
+    assert "集群工业总产值年均增速为25.8%（标准：超过10%）" in dim1  # the criterion's paragraph
+    assert "年均增长25.8%" in n.section("basic").text
+    assert "23.5%" not in n.to_markdown()

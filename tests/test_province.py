@@ -3,43 +3,52 @@ ineligible clusters use no place; 附件2/附件4 written as .docx and .xlsx fro
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 import sys
 import types
 from pathlib import Path
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from factories import make_client
+from toolkit import notebook as nbk
+from toolkit.assess.assessment import assess
+from toolkit.core.naming import package_dir
 from toolkit.documents import office
 from toolkit.province import tables as province
 from toolkit.cli import main
+from toolkit.package.manifest import PackageRecord, read_package, summary
 from toolkit.package.writer import build_package
 from toolkit.core.paths import examples_dir
-from toolkit.province.tables import (NOT_QUALIFIED, OVER_QUOTA, QUOTA_UNKNOWN, RECOMMEND, RECOMMEND_INCOMPLETE, SAME_FIELD,
-                              Candidate, decide_recommendations, decide_reviews)
+from toolkit.province.briefing import write_province_brief
+from toolkit.province.decision import (NOT_QUALIFIED, OVER_QUOTA, QUOTA_UNKNOWN, RECOMMEND, RECOMMEND_INCOMPLETE,
+                                       SAME_FIELD, decide_recommendations, decide_reviews, decide_round)
 from toolkit.assess.rounds import load_round
 from toolkit.assess.result import ELIGIBLE, INCOMPLETE, NOT_ELIGIBLE
 
 
-def cand(name, readiness, overall=ELIGIBLE, sub_field=None, review=False, **summary) -> Candidate:
-    s = {"cluster_name": name, "readiness": readiness, "overall": overall, "sub_field": sub_field or name,
-         "application_type": "复核" if review else "新申报", **summary}
-    return Candidate(Path("/nowhere") / name, name, s, {})
+def cand(name, readiness, overall=ELIGIBLE, sub_field=None, review=False, **fields) -> PackageRecord:
+    return PackageRecord(client_id=name, cluster_name=name, recommender="浙江省", overall=overall, readiness=readiness,
+                         application_type="复核" if review else "新申报", sub_field=sub_field or name, **fields)
 
 
 def test_quota_sorted_by_readiness():
     rows = decide_recommendations([cand(f"集群{i}", 50 + i) for i in range(10)], quota=8)
     assert [c.name for c in rows] == [f"集群{i}" for i in range(9, -1, -1)]
-    assert [c.decision for c in rows] == [RECOMMEND] * 8 + [OVER_QUOTA] * 2
-    assert "超出推荐名额（8个）" in rows[-1].flags[0]
+    assert [c.rank for c in rows] == list(range(1, 11))
+    assert [c.status for c in rows] == [RECOMMEND] * 8 + [OVER_QUOTA] * 2
+    assert [c.place for c in rows] == [1, 2, 3, 4, 5, 6, 7, 8, None, None]
+    assert "超出推荐名额（8个）" in rows[-1].reasons[0]
 
 
 def test_ineligible_uses_no_place_and_incomplete_is_marked():
     rows = decide_recommendations([cand("甲", 90, NOT_ELIGIBLE), cand("乙", 80, INCOMPLETE), cand("丙", 70),
                                    cand("丁", 60)], quota=2)
-    d = {c.name: c.decision for c in rows}
+    d = {c.name: c.status for c in rows}
     assert d == {"甲": NOT_QUALIFIED, "乙": RECOMMEND_INCOMPLETE, "丙": RECOMMEND, "丁": OVER_QUOTA}
 
 
@@ -47,18 +56,18 @@ def test_two_candidates_in_one_sub_field_are_flagged_and_only_the_better_is_reco
     rows = decide_recommendations([cand("甲", 90, sub_field="特种纸"), cand("乙", 95, sub_field="特种纸"),
                                    cand("丙", 70, sub_field="调味料")], quota=8)
     d = {c.name: c for c in rows}
-    assert d["乙"].decision == RECOMMEND and d["甲"].decision == SAME_FIELD and d["丙"].decision == RECOMMEND
-    assert "特种纸" in d["甲"].flags[0] and "特种纸" in d["乙"].flags[0]
-    assert not d["丙"].flags
+    assert d["乙"].status == RECOMMEND and d["甲"].status == SAME_FIELD and d["丙"].status == RECOMMEND
+    assert "特种纸" in d["甲"].reasons[0] and "特种纸" in d["乙"].reasons[0]
+    assert not d["丙"].reasons
     # where a round explicitly drops the rule, both are flagged but both can be recommended
     rows = decide_recommendations([cand("甲", 90, sub_field="特种纸"), cand("乙", 95, sub_field="特种纸")], quota=8,
                                   one_per_sub_field=False)
-    assert [c.decision for c in rows] == [RECOMMEND, RECOMMEND] and all(c.flags for c in rows)
+    assert [c.status for c in rows] == [RECOMMEND, RECOMMEND] and all(c.reasons for c in rows)
 
 
 def test_unknown_quota_is_said():
     rows = decide_recommendations([cand("甲", 90)], quota=None)
-    assert rows[0].decision == QUOTA_UNKNOWN and "名额" in rows[0].flags[0]
+    assert rows[0].status == QUOTA_UNKNOWN and "名额" in rows[0].reasons[0]
 
 
 def test_plan_city_and_corps_quota_come_from_the_round():
@@ -71,8 +80,8 @@ def test_reviews_are_separate_and_flag_the_batch():
                                                                               recognised_year=2023),
                            cand("丙", 99)], review_batch=2022)
     assert [c.name for c in rows] == ["甲", "乙"]
-    assert rows[0].decision == "建议通过复核" and rows[1].decision == "补充完善后复核"
-    assert any("2023" in f for f in rows[1].flags)
+    assert rows[0].status == "建议通过复核" and rows[1].status == "补充完善后复核"
+    assert any("2023" in f for f in rows[1].reasons)
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +112,72 @@ def _build(tmp_path: Path) -> Path:
         client = make_client(basic={"cluster_name": name, "sub_field": field, "recommender": "宁波市",
                                     "county": name[:3]}, indicators=ind, folder=tmp_path / "clients" / cid)
         build_package(client, round=2025, output=out)
+    # a 青岛市 cluster whose name says 家电 and whose workbook declares the 细分领域 智能小家电
+    client = make_client(basic={"cluster_name": "城阳区家电产业集群", "sub_field": "智能小家电", "recommender": "青岛市",
+                                "province": "山东省", "city": "青岛市", "county": "城阳区"},
+                         folder=tmp_path / "clients" / "qd1")
+    build_package(client, round=2025, output=out)
     for cid in ("qingchuan", "linquan", "minshan", "dongtang"):
         build_package(examples_dir() / "clients" / cid, round=2025, output=out)
     return out
+
+
+def test_the_declared_sub_field_is_what_every_table_shows(packages):
+    folder = packages / "2025" / "青岛市" / "qd1"
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["summary"]["sub_field"] == "智能小家电"
+    assert read_package(folder).sub_field == "智能小家电"
+    decisions, problems = decide_round(packages, 2025)
+    assert not problems
+    notebook = nbk.collect_packages(decisions).set_index("客户")
+    assert notebook.loc["qd1", "细分领域"] == "智能小家电"  # not 家电, guessed from the cluster's name
+    province.write_province_tables(packages, 2025)
+    ws = load_workbook(packages / "2025" / "青岛市" / "附件2_推荐汇总表.xlsx").active
+    row = dict(zip([c.value for c in ws[2]], [c.value for c in ws[3]]))
+    assert row["集群名称"] == "城阳区家电产业集群" and row["细分领域"] == "智能小家电"
+
+
+def _stub_package(output: Path, client, overall: str, readiness: float) -> Path:
+    """A package's two records as build_package writes them, with the verdict and score set by hand."""
+    a = assess(client, round=2025)
+    a.overall, a.readiness = overall, readiness
+    folder = package_dir(output, 2025, client.recommender, client.id)
+    folder.mkdir(parents=True)
+    (folder / "assessment.json").write_text(json.dumps(a.to_dict(), ensure_ascii=False, default=str), encoding="utf-8")
+    manifest = {"client_id": client.id, "round": 2025, "summary": summary(client, a), "files": []}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, default=str), encoding="utf-8")
+    return folder
+
+
+def test_a_plan_city_with_two_places_and_an_ineligible_candidate_reads_the_same_everywhere(tmp_path):
+    """宁波市 (quota 2): 符合条件 100, 不符合条件 59, 待补充完善 50. The cluster that does not qualify uses
+    no place (recommendations are made 在符合认定标准的基础上), so the third takes the second place: 附件2,
+    the province briefing and the province notebook all say so."""
+    out = tmp_path / "output"
+    for cid, name, field, overall, score in [("a", "宁波甲区模具产业集群", "模具", ELIGIBLE, 100.0),
+                                             ("b", "宁波乙区汽车零部件产业集群", "汽车零部件", NOT_ELIGIBLE, 59.0),
+                                             ("c", "宁波丙区电子元器件产业集群", "电子元器件", INCOMPLETE, 50.0)]:
+        client = make_client(basic={"cluster_name": name, "sub_field": field, "recommender": "宁波市",
+                                    "city": "宁波市", "county": name[:4]}, folder=tmp_path / "clients" / cid)
+        _stub_package(out, client, overall, score)
+    expected = ["拟推荐", "暂不推荐", "拟推荐（须补充完善）"]
+
+    province.write_province_tables(out, 2025)
+    ws = load_workbook(out / "2025" / "宁波市" / "附件2_推荐汇总表.xlsx").active
+    header = [c.value for c in ws[2]]
+    table = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=3, max_row=5)]
+    assert [r["推荐意见"] for r in table] == expected
+
+    (decision,), _ = decide_round(out, 2025)
+    files = write_province_brief(decision, tmp_path / "brief", today=dt.date(2025, 5, 10))
+    doc = Document(str(files["province_brief"]))
+    rows = [[c.text for c in row.cells] for row in doc.tables[0].rows[1:]]
+    assert [r[4] for r in rows] == expected  # 推荐意见
+    assert not any("超出名额" in c for r in rows for c in r)
+    assert "推荐名额上限2个，候选3个，拟推荐2个，未超出名额" in "".join(p.text for p in doc.paragraphs)
+
+    quota = nbk.quota_table([decision]).iloc[0]
+    assert (quota["名额"], quota["拟推荐"], quota["超出名额"]) == (2, 2, 0)
+    assert list(nbk.ranking([decision])["推荐意见"]) == expected
 
 
 def test_tables_from_packages(packages, tmp_path):

@@ -14,11 +14,17 @@ from toolkit import __version__
 from toolkit.core.errors import ToolkitError
 
 
-def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: str | None = "2025") -> None:
+def _default_round() -> str:
+    from toolkit.assess.rounds import default_round
+
+    return str(default_round())
+
+
+def _add_rulebook_round(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rulebook", default=None,
                    help="rulebook id in data/criteria (national-2022, yunnan, shanghai, review-2022 …) or a YAML "
                         "file of your own; default: the one for the client's province and application type")
-    p.add_argument("--round", default=round_default, help="round year in data/rounds (default: %(default)s)")
+    p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
     p.add_argument("--western-relaxation", action="store_true",
                    help="apply the round's 西部地区放宽 setting to clients in 西部 provinces (shown in every output)")
 
@@ -59,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("province", help="province summary tables (附件2, 附件4) from a batch's packages")
     p.add_argument("output", help="a batch's output root, holding <round>/<province>/<client> packages")
-    p.add_argument("--round", default="2025")
+    p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
     p.set_defaults(handler="toolkit.province.tables:cmd_province")
 
     p = sub.add_parser("brief", help="briefing charts, memo and client proposal for one client")

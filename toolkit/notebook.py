@@ -196,79 +196,39 @@ def package_files(path: str | Path) -> "Any":
 
 
 # -- province_summary --------------------------------------------------------------------------------
+# The province's decision (toolkit.province.decision) shown as tables: nothing here ranks or counts again.
 
-def collect_packages(output: str | Path, round: int) -> "Any":
-    """One row per client package of ``round`` under ``output``: province, sub-field, readiness, verdict."""
+def collect_packages(decisions) -> "Any":
+    """One row per package of the decisions (``decide_round``): 推荐单位, rank, province, 细分领域 as
+    declared, verdict, readiness, the decision and the criteria not met."""
     import pandas as pd
 
-    root = Path(output) / str(round)
+    columns = ["推荐单位", "名次", "客户", "集群名称", "省份", "县（区）", "细分领域", "申报类型", "总体结论", "准备度",
+               "推荐意见", "未达标条款", "申报包"]
     rows = []
-    if root.is_dir():
-        for recommender in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            for pkg in sorted(p for p in recommender.iterdir() if p.is_dir() and not p.name.startswith(".")):
-                a_file = pkg / "assessment.json"
-                if not a_file.is_file():
-                    continue
-                try:
-                    a = json.loads(a_file.read_text(encoding="utf-8"))
-                except ValueError:
-                    continue
-                m = {}
-                if (pkg / "manifest.json").is_file():
-                    try:
-                        m = json.loads((pkg / "manifest.json").read_text(encoding="utf-8"))
-                    except ValueError:
-                        m = {}
-                failed = [r.get("id") for r in a.get("results", []) if r.get("verdict") not in ("达标",)]
-                rows.append({
-                    "推荐单位": recommender.name,
-                    "客户": a.get("client_id") or pkg.name,
-                    "集群名称": a.get("cluster_name", ""),
-                    "省份": a.get("province", ""),
-                    "县（区）": a.get("county", ""),
-                    "细分领域": _sub_field(m, a),
-                    "申报类型": a.get("application_type", ""),
-                    "总体结论": a.get("overall", ""),
-                    "准备度": a.get("readiness"),
-                    "未达标条款": "、".join(str(f) for f in failed if f),
-                    "申报包": str(pkg),
-                })
-    return pd.DataFrame(rows, columns=["推荐单位", "客户", "集群名称", "省份", "县（区）", "细分领域", "申报类型",
-                                       "总体结论", "准备度", "未达标条款", "申报包"])
+    for decision in decisions:
+        for d in decision.recommendations + decision.reviews:
+            r = d.record
+            rows.append({"推荐单位": decision.recommender, "名次": d.rank, "客户": r.client_id, "集群名称": r.name,
+                         "省份": r.province, "县（区）": r.county, "细分领域": r.sub_field,
+                         "申报类型": r.application_type, "总体结论": r.overall, "准备度": r.readiness,
+                         "推荐意见": d.status, "未达标条款": "、".join(f.id for f in r.failed),
+                         "申报包": str(r.folder or "")})
+    return pd.DataFrame(rows, columns=columns)
 
 
-def _sub_field(manifest: dict, assessment: dict) -> str:
-    for d in (manifest, manifest.get("client") or {}, assessment):
-        if isinstance(d, dict):
-            for key in ("sub_field", "细分领域"):
-                if d.get(key):
-                    return str(d[key])
-    from toolkit.province.reference import sub_field_of
-
-    return sub_field_of(assessment.get("cluster_name", ""), assessment.get("county", ""))
+def ranking(decisions) -> "Any":
+    """Candidates per 推荐单位 in the decision's order (a ranking never hides a failed criterion)."""
+    table = collect_packages(decisions)
+    return table[["推荐单位", "申报类型", "名次", "客户", "集群名称", "准备度", "总体结论", "推荐意见", "未达标条款"]]
 
 
-def ranking(packages) -> "Any":
-    """Candidates per recommender ranked by readiness (a ranking never hides a failed criterion)."""
-    if packages.empty:
-        return packages
-    df = packages.sort_values(["推荐单位", "准备度"], ascending=[True, False]).copy()
-    df["名次"] = df.groupby("推荐单位").cumcount() + 1
-    return df[["推荐单位", "名次", "客户", "集群名称", "准备度", "总体结论", "未达标条款"]]
-
-
-def quota_table(packages, round: int) -> "Any":
-    """Per recommender: candidates (新申报), the round's quota, and how many are over it."""
+def quota_table(decisions) -> "Any":
+    """Per 推荐单位: candidates (新申报), reviews, the round's quota, how many are recommended and how many
+    are over it — as the decision counts them."""
     import pandas as pd
 
-    from toolkit.assess.rounds import load_round
-
-    rnd = load_round(round)
-    rows = []
-    for rec, group in packages.groupby("推荐单位") if not packages.empty else []:
-        new = group[group["申报类型"] != "复核"]
-        quota = rnd.quota_for(rec)
-        rows.append({"推荐单位": rec, "新申报候选": len(new), "复核": len(group) - len(new),
-                     "名额": quota if quota is not None else "未知",
-                     "超出名额": max(0, len(new) - quota) if quota is not None else ""})
-    return pd.DataFrame(rows, columns=["推荐单位", "新申报候选", "复核", "名额", "超出名额"])
+    rows = [{"推荐单位": d.recommender, "新申报候选": len(d.recommendations), "复核": len(d.reviews),
+             "名额": d.quota if d.quota is not None else "未知", "拟推荐": len(d.recommended),
+             "超出名额": len(d.over_quota)} for d in decisions]
+    return pd.DataFrame(rows, columns=["推荐单位", "新申报候选", "复核", "名额", "拟推荐", "超出名额"])

@@ -3,7 +3,8 @@ and templates/province_brief.docx (推荐情况简报), in the house style (hous
 
 Run with the project's Python: ``.venv/bin/python scripts/templates/build_briefing.py``. The files are
 a first version; a consultancy may restyle them in Word (type each {{ tag }} in one go, keep the
-{%tr … %} row loops in their own rows). toolkit/briefing.py documents every variable they may use.
+{%tr … %} row loops in their own rows). toolkit/documents/briefing.py and toolkit/province/briefing.py
+document every variable they may use.
 """
 
 from __future__ import annotations
@@ -165,14 +166,15 @@ def build_province_brief() -> Path:
     _p(doc, "{{ deadline_sentence }}")
     doc.add_paragraph("二、候选集群排序", style="Heading 1")
     _charts(doc)
-    _loop_table(doc, ["排名", "集群", "结论", "准备度", "主要问题"],
-                ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.readiness }}", "{{ r.issues }}"],
-                "r in candidates", [12, 48, 24, 18, 54])
+    _loop_table(doc, ["排名", "集群", "结论", "准备度", "推荐意见", "主要问题"],
+                ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.readiness }}", "{{ r.decision }}",
+                 "{{ r.issues }}"],
+                "r in candidates", [11, 40, 22, 16, 25, 42])
     _p(doc, "{%p if reviews %}")
     doc.add_paragraph("三、复核集群", style="Heading 1")
-    _loop_table(doc, ["序号", "集群", "结论", "主要问题"],
-                ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.issues }}"],
-                "r in reviews", [12, 56, 26, 62])
+    _loop_table(doc, ["序号", "集群", "结论", "复核建议", "主要问题"],
+                ["{{ r.rank }}", "{{ r.cluster_name }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.issues }}"],
+                "r in reviews", [12, 46, 24, 26, 48])
     _p(doc, "{%p endif %}")
     doc.add_paragraph("说明", style="Heading 2")
     _p(doc, "{%p if unverified_sentence %}")

@@ -36,8 +36,9 @@ from pathlib import Path
 from toolkit import __version__
 from toolkit.core import formatting as fmt
 from toolkit.assess import readiness
-from toolkit.assess.measures import (FACTS, GROWTH_METHODS, OPERATOR_WORDS, OPERATORS, Measurement, evidence_listed_not_found,
-                              evidence_present, measure, row_cell, what_it_takes)
+from toolkit.assess.measures import (FACTS, GROWTH_METHODS, OPERATORS, Measurement, evidence_listed_not_found,
+                                     evidence_present, measure, operator_word, plan_achievement, plan_actual, row_cell,
+                                     standard_text, what_it_takes)
 from toolkit.intake.model import Client
 from toolkit.assess.rounds import Round, load_round
 from toolkit.assess.rounds import copy_round
@@ -94,7 +95,7 @@ def _compare(m: Measurement, cmp: Comparison) -> tuple[bool, float]:
 
 
 def _threshold_text(cmp: Comparison) -> str:
-    return f"{OPERATOR_WORDS[cmp.operator]}{fmt.with_unit(cmp.threshold, cmp.unit, 2)}"
+    return standard_text(cmp.operator, cmp.threshold, cmp.unit)
 
 
 def _quantitative(client: Client, c: Criterion, rb: Rulebook) -> CriterionResult:
@@ -203,12 +204,7 @@ def _plan(client: Client, c: Criterion, rb: Rulebook) -> list[CriterionResult]:
         rid = f"{c.id}.{k}"
         cell = {key: row_cell(t.source, cols[key]) if key in cols else (str(t.source) if t.source else None)
                 for key in ("base_value", "target_value", "actual_value")}
-        actual, actual_src, actual_note = t.actual_value, cell["actual_value"], ""
-        if actual is None and t.indicator and client.indicators.get(t.indicator):
-            v = client.indicator(t.indicator, client.latest_year)
-            if v.value is not None:
-                actual, actual_src = float(v.value), str(v.source) if v.source else None
-                actual_note = f"实际完成值未填写，取年度指标{client.latest_year}年数值。"
+        actual, actual_src, actual_note = plan_actual(client, t, cell["actual_value"])
         inputs, missing = [], []
         for label, value, src in (("基期值", t.base_value, cell["base_value"]),
                                   ("目标值", t.target_value, cell["target_value"]),
@@ -226,14 +222,12 @@ def _plan(client: Client, c: Criterion, rb: Rulebook) -> list[CriterionResult]:
             out.append(r)
             continue
         b, tg, a = float(t.base_value), float(t.target_value), float(actual)
-        met_target = a >= tg - 1e-9 if t.higher_is_better else a <= tg + 1e-9
+        ach, met_target = plan_achievement(b, tg, a, t.higher_is_better)
         notes = [actual_note] if actual_note else []
         if abs(tg - b) < 1e-12:
-            ach = 100.0 if met_target else 0.0
             formula = (f"目标值等于基期值（{fmt.number(b, 2)}{t.unit}），按实际完成值{fmt.number(a, 2)}{t.unit}"
                        f"是否{'达到' if t.higher_is_better else '不高于'}目标值判断：完成度记为{fmt.number(ach)}%")
         else:
-            ach = (a - b) / (tg - b) * 100
             formula = (f"完成度 = (实际 − 基期) ÷ (目标 − 基期) × 100% = ({fmt.number(a, 2)} − {fmt.number(b, 2)}) ÷ "
                        f"({fmt.number(tg, 2)} − {fmt.number(b, 2)}) × 100% = {fmt.number(ach, 1)}%")
             if (tg > b) != t.higher_is_better:
@@ -246,7 +240,7 @@ def _plan(client: Client, c: Criterion, rb: Rulebook) -> list[CriterionResult]:
                               f"{amount}（达到目标值{fmt.number(tg, 2)}{t.unit}，"
                               f"当前完成度{fmt.number(ach, 1)}%）")
         r = _result(c, rb, **{**base, "verdict": PASS if ok else FAIL, "value": ach, "margin": ach - c.threshold,
-                                "formula": formula + f"；达标：完成度{OPERATOR_WORDS[c.operator]}{fmt.number(c.threshold)}%"},
+                                "formula": formula + f"；达标：完成度{operator_word(c.operator)}{fmt.number(c.threshold)}%"},
                     what_it_takes=take)
         r.id, r.title = rid, title
         # The consequence (撤销认定) is for the consultant and the county's leaders (note, settings,
@@ -363,6 +357,7 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
         overall=overall_verdict(results), readiness=score, results=results, dimensions=dims, settings=settings,
         unverified=[r.id for r in results if not r.verified],
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), toolkit_version=__version__,
+        growth_method=method,
     )
 
 
@@ -404,7 +399,7 @@ def format_table(a: Assessment) -> str:
                      f"{d.verdict}  {d.passed}/{d.total}项达标  分项得分{fmt.number(d.score)}")
         for r in (x for x in a.results if x.dimension == d.dimension):
             value = fmt.with_unit(r.value, r.unit, 2) if r.value is not None else ""
-            thr = f"{OPERATOR_WORDS.get(r.operator, '')}{fmt.with_unit(r.threshold, r.unit, 2)}" if r.threshold is not None else ""
+            thr = standard_text(r.operator, r.threshold, r.unit)
             if r.margin is None:
                 margin = ""
             elif r.unit == "%":

@@ -30,6 +30,12 @@ Growth methods (rulebook ``settings.growth_method``):
 
 Facts (evidence criteria's ``facts``) are checks on the roster, platforms and basic information, each
 with a Chinese label so a missing one can be named to the county.
+
+This module is the one owner of the rules every output quotes, so that none of them words or computes
+them again: the measures' labels and units (``MEASURES``, ``measure_label``), how a comparison reads
+(``operator_word``, ``standard_text``: 超过70%), growth (``growth_of``, ``growth_rate``, ``year_on_year``)
+and a plan target's actual value and achievement (``plan_actual``, ``plan_achievement``). It is a little
+over 500 lines because those rules belong together with the measures that use them.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from toolkit.core import formatting as fmt
-from toolkit.intake.model import TIERS, Client, Firm, Source, Value
+from toolkit.intake.model import TIERS, Client, Firm, PlanTarget, Source, Value
 from toolkit.assess.result import InputRef
 
 GROWTH_METHODS = {
@@ -57,7 +63,28 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda v, t: v < t - 1e-9,
     "==": lambda v, t: abs(v - t) <= 1e-9,
 }
+# How a comparison reads: the words of the criteria (近三年集群工业总产值年均增速超过10%) for documents,
+# and the signs for a chart's compact labels. The one table: every output words a standard through
+# ``operator_word`` / ``standard_text`` (or ``operator_sign`` on a chart).
 OPERATOR_WORDS = {">=": "不低于", ">": "超过", "<=": "不超过", "<": "低于", "==": "等于"}
+OPERATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+
+
+def operator_word(operator: str | None) -> str:
+    """``>`` → 超过, ``>=`` → 不低于 …, as the criteria read."""
+    return OPERATOR_WORDS.get(operator or "", operator or "")
+
+
+def operator_sign(operator: str | None) -> str:
+    """``>=`` → ≥ …, for a chart's compact labels."""
+    return OPERATOR_SIGNS.get(operator or "", operator or "")
+
+
+def standard_text(operator: str | None, threshold, unit: str, digits: int = 2) -> str:
+    """A criterion's standard in words, e.g. 超过70%, 不低于40亿元; '' when it has no threshold."""
+    if threshold is None or not operator:
+        return ""
+    return operator_word(operator) + fmt.with_unit(threshold, unit or "", digits)
 
 
 @dataclass
@@ -72,7 +99,8 @@ class Measurement:
 @dataclass(frozen=True)
 class MeasureSpec:
     name: str
-    label: str
+    label: str  # what the measure is, as a sentence of the application or the memo names it
+    short: str  # a few words, for a chart's axis
     unit: str
     compute: Callable[[Client, dict], Measurement]
 
@@ -153,7 +181,7 @@ def area_km2(client: Client, settings: dict) -> Measurement:
     if x is None:
         where = str(v.source) if v.source else "intake.xlsx › 基本信息"
         return Measurement(None, missing=[f"{where}（集群面积）未填写"])
-    return Measurement(x, [InputRef("集群面积", x, _src(v.source))], f"集群面积 = {_n(x)}km²")
+    return Measurement(x, [InputRef("集群面积", x, _src(v.source))], f"集群面积 = {_n(x)}平方公里")
 
 
 def cluster_output_min(client: Client, settings: dict) -> Measurement:
@@ -188,11 +216,18 @@ def leading_output_share(client: Client, settings: dict) -> Measurement:
     return _share(client, "leading_output", "主导产业产值")
 
 
+def year_on_year(previous: float | None, current: float | None) -> float | None:
+    """Growth from one year to the next, in percent; None when it cannot be computed."""
+    if previous is None or current is None or previous <= 0:
+        return None
+    return (current / previous - 1) * 100
+
+
 def growth_rate(values: list[float], method: str) -> tuple[float, str]:
     """Average annual growth in percent, and the formula with the numbers."""
     n = len(values) - 1
     if method == "mean_yoy":
-        rates = [(b / a - 1) * 100 for a, b in zip(values, values[1:])]
+        rates = [year_on_year(a, b) for a, b in zip(values, values[1:])]
         mean = sum(rates) / n
         terms = " + ".join(f"({_n(b)} ÷ {_n(a)} − 1)" for a, b in zip(values, values[1:]))
         shown = " + ".join(f"{_n(r)}%" for r in rates)
@@ -210,7 +245,9 @@ def last_value_for_growth(values: list[float], method: str, rate: float) -> floa
     return values[0] * (1 + rate / 100) ** n
 
 
-def _growth(client: Client, settings: dict, key: str) -> Measurement:
+def growth_of(client: Client, settings: dict, key: str) -> Measurement:
+    """Average annual growth of the indicator ``key`` over the client's years, by the rulebook's
+    ``settings.growth_method`` (``cagr`` when unset): the one computation of growth."""
     method = settings.get("growth_method", "cagr")
     years, values, inputs, missing = _series(client, key)
     if missing:
@@ -227,11 +264,11 @@ def _growth(client: Client, settings: dict, key: str) -> Measurement:
 
 
 def cluster_output_growth(client: Client, settings: dict) -> Measurement:
-    return _growth(client, settings, "cluster_output")
+    return growth_of(client, settings, "cluster_output")
 
 
 def sme_rd_growth(client: Client, settings: dict) -> Measurement:
-    return _growth(client, settings, "sme_rd")
+    return growth_of(client, settings, "sme_rd")
 
 
 def _roster_span(client: Client) -> str | None:
@@ -282,22 +319,63 @@ def standards(client: Client, settings: dict) -> Measurement:
     return Measurement(total, inputs, f"{years[0]}–{years[-1]}年主导或参与制修订标准数合计：{parts} = {_n(total)}项")
 
 
+# The one table of measures: name, label (sentences), short label (charts), unit, computation.
 MEASURES: dict[str, MeasureSpec] = {m.name: m for m in (
-    MeasureSpec("area_km2", "集群面积", "km²", area_km2),
-    MeasureSpec("cluster_output_min", "近三年集群工业总产值（最低年度）", "亿元", cluster_output_min),
-    MeasureSpec("sme_output_share", "中小企业产值占比", "%", sme_output_share),
-    MeasureSpec("leading_output_share", "主导产业产值占比", "%", leading_output_share),
-    MeasureSpec("cluster_output_growth", "集群工业总产值年均增速", "%", cluster_output_growth),
-    MeasureSpec("top_tier_firms", "主导产业单项冠军、“小巨人”企业数", "家", top_tier_firms),
-    MeasureSpec("quality_firms", "专精特新、创新型中小企业及高企数", "家", quality_firms),
-    MeasureSpec("sme_rd_growth", "中小企业研发经费支出年均增速", "%", sme_rd_growth),
-    MeasureSpec("platform_rate", "工业互联网平台应用普及率", "%", platform_rate),
-    MeasureSpec("standards", "主导或参与制修订标准数", "项", standards),
+    MeasureSpec("area_km2", "集群面积", "集群面积", "km²", area_km2),
+    MeasureSpec("cluster_output_min", "近三年集群工业总产值最低值", "集群工业总产值（三年最低）", "亿元",
+                cluster_output_min),
+    MeasureSpec("sme_output_share", "中小企业产值占比", "中小企业产值占比", "%", sme_output_share),
+    MeasureSpec("leading_output_share", "主导产业产值占比", "主导产业产值占比", "%", leading_output_share),
+    MeasureSpec("cluster_output_growth", "集群工业总产值年均增速", "集群产值年均增速", "%", cluster_output_growth),
+    MeasureSpec("top_tier_firms", "主导产业内制造业单项冠军和专精特新“小巨人”企业数", "单项冠军/小巨人（主导产业）", "家",
+                top_tier_firms),
+    MeasureSpec("quality_firms", "专精特新中小企业、创新型中小企业和国家级高新技术企业数", "专精特新/创新型/高企", "家",
+                quality_firms),
+    MeasureSpec("sme_rd_growth", "中小企业研发经费支出年均增速", "中小企业研发经费年均增速", "%", sme_rd_growth),
+    MeasureSpec("platform_rate", "工业互联网平台应用普及率", "工业互联网平台应用普及率", "%", platform_rate),
+    MeasureSpec("standards", "主导或参与制修订标准数", "标准制修订", "项", standards),
 )}
+
+
+def measure_label(name: str | None, *, short: bool = False) -> str:
+    """The label of a measure (``short``: the chart's), '' for a name that is not a measure."""
+    spec = MEASURES.get(name or "")
+    if spec is None:
+        return ""
+    return spec.short if short else spec.label
 
 
 def measure(name: str, client: Client, settings: dict) -> Measurement:
     return MEASURES[name].compute(client, settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# plan targets (the review's 规划目标完成情况)
+
+def plan_actual(client: Client, target: PlanTarget, cell: str | None = None) -> tuple[float | None, str | None, str]:
+    """The actual value of a plan target, where it came from, and a note: the 实际完成值 written in
+    发展规划 (at ``cell``), else — for a target that tracks an indicator — the indicator's latest year."""
+    if target.actual_value is not None:
+        return float(target.actual_value), cell, ""
+    if target.indicator and client.indicators.get(target.indicator):
+        v = client.indicator(target.indicator, client.latest_year)
+        x = _num(v)
+        if x is not None:
+            return x, _src(v.source), f"实际完成值未填写，取年度指标{client.latest_year}年数值。"
+    return None, cell, ""
+
+
+def plan_achievement(base, target, actual, higher_is_better: bool = True) -> tuple[float | None, bool | None]:
+    """(achievement, met): the share of the planned change achieved, in percent (100 = the target), and
+    whether the target is reached in its direction; (None, None) when a value is missing. A target equal
+    to its base counts 100 when reached, else 0."""
+    if base is None or target is None or actual is None:
+        return None, None
+    b, t, a = float(base), float(target), float(actual)
+    met = a >= t - 1e-9 if higher_is_better else a <= t + 1e-9
+    if abs(t - b) < 1e-12:
+        return (100.0 if met else 0.0), met
+    return (a - b) / (t - b) * 100, met
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,12 +421,12 @@ def what_it_takes(name: str, m: Measurement, operator: str, threshold: float, un
         verb = "超过" if strict else "达到"
         return (f"{d['years'][-1]}年{label}需{verb}{money(_up(needed, digits), digits)}"
                 f"（再增加{money(_up(needed - last, digits), digits)}{more}，其他年度不变），"
-                f"年均增速方可{OPERATOR_WORDS[operator]}{fmt.percent(threshold)}")
+                f"年均增速方可{operator_word(operator)}{fmt.percent(threshold)}")
     if name == "platform_rate":
         return (f"工业互联网平台应用普及率需提高{fmt.points(_up(threshold - m.value), 2)}{more}"
                 f"（{m.detail.get('year', '')}年达到{fmt.percent(threshold)}）")
     if name == "area_km2":
-        return (f"集群面积需减少{fmt.number(_up(m.value - threshold), 2)}km²{more}（至{fmt.number(threshold)}km²以内），"
+        return (f"集群面积需减少{fmt.number(_up(m.value - threshold), 2)}平方公里{more}（至{fmt.number(threshold)}平方公里以内），"
                 f"或在申报材料中说明超出的理由")
     if name in ("top_tier_firms", "quality_firms"):
         need = math.floor(threshold + 1) if strict else math.ceil(threshold)
@@ -360,7 +438,7 @@ def what_it_takes(name: str, m: Measurement, operator: str, threshold: float, un
         need = math.floor(threshold + 1) if strict else math.ceil(threshold)
         return f"还需主导或参与制修订{int(need - m.value)}项标准（现有{int(m.value)}项，需{int(need)}项）"
     gap = threshold - m.value
-    return f"{MEASURES[name].label}需{'提高' if gap > 0 else '降低'}{fmt.with_unit(_up(abs(gap)), unit, 2)}{more}"
+    return f"{measure_label(name)}需{'提高' if gap > 0 else '降低'}{fmt.with_unit(_up(abs(gap)), unit, 2)}{more}"
 
 
 # ---------------------------------------------------------------------------------------------

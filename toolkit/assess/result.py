@@ -103,6 +103,9 @@ class Assessment:
     unverified: list[str] = field(default_factory=list)  # ids of criteria using unverified thresholds
     generated_at: str = ""
     toolkit_version: str = ""
+    # the rulebook's ``settings.growth_method`` (``cagr`` or ``mean_yoy``): every 年均增长 an output states
+    # is this method's (toolkit.assess.measures.growth_of), never another formula
+    growth_method: str = "cagr"
 
     def result(self, criterion_id: str) -> CriterionResult:
         for r in self.results:
@@ -116,6 +119,14 @@ class Assessment:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def value_of(self, measure: str) -> tuple[bool, float | None]:
+        """(assessed, value) of the criterion reading ``measure``: (False, None) when no criterion of the
+        rulebook reads it; the value is None when its data is missing."""
+        for r in self.results:
+            if r.measure == measure and r.kind == "quantitative":
+                return True, r.value
+        return False, None
 
     @classmethod
     def from_dict(cls, data: dict) -> "Assessment":

@@ -114,6 +114,14 @@ class Round:
         return next((a for a in self.attachments if a.id == attachment_id), None)
 
 
+def default_round(today: dt.date | None = None) -> int:
+    """The round a command, a notebook or ``build_package`` uses when none is given.
+
+    For now the 2025 round (the latest whose notice, quotas and deadline are known); ``today`` is
+    taken so that choosing the round by the date can be done here, once, for every caller."""
+    return 2025
+
+
 def available_rounds() -> list[int]:
     out = []
     for p in paths.rounds_dir().glob("*.yaml"):

@@ -1,1 +1,1 @@
-"""Shared infrastructure: paths, atomic writes, naming, errors, fonts, formatting."""
+"""Shared infrastructure: paths, atomic writes, naming, errors, fonts, formatting, hashing, today's date (clock)."""

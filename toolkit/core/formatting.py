@@ -56,10 +56,21 @@ def growth(x, digits: int = 1, *, kind: str = "同比") -> str:
     return f"{kind}{verb}{number(abs(x), digits, thousands=False)}%"
 
 
+AREA_UNITS = ("km²", "km2", "平方千米", "平方公里")
+COUNT_UNITS = ("家", "项", "件", "个", "人")
+
+
 def with_unit(x, unit: str, digits: int = 1) -> str:
-    """A value in a rulebook unit: 亿元, 万元, %, 个, 家, 项, km² …"""
+    """A value in a rulebook or workbook unit, as official text writes it: 43.6亿元, 1,250万元, 72.4%,
+    96平方公里 (for km²), 12家 (counts without decimals), 3.7万人 (people from ten thousand)."""
     if _is_missing(x):
         return MISSING
+    if unit in AREA_UNITS:
+        unit = "平方公里"
+    if unit == "人" and abs(x) >= 10000:
+        return f"{number(x / 10000, 1)}万人"
+    if unit in COUNT_UNITS:
+        return f"{number(x, 0)}{unit}"
     if unit == "亿元":
         return yi(x, digits)
     if unit == "万元":

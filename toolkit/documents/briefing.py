@@ -12,10 +12,11 @@
   provides it (data/workplan.yaml), and the documents the package will contain (the round's
   attachments). A deadline already past is said plainly and the plan moves to the next round.
 
-``write_province_brief(rows, round, out_dir, …)`` writes a recommender's briefing: candidates ranked
-by readiness against the quota, with the quota chart. ``cmd_brief`` is ``clusterkit brief``.
+``cmd_brief`` is ``clusterkit brief``. (A recommender's own briefing, on top of the province's decision,
+is ``toolkit.province.briefing``.)
 
-Every function takes ``today`` (a date) so that tests and reruns never depend on the clock.
+Every function takes ``today`` (``toolkit.core.clock.today``: ``--today``, else the machine's date) so
+that tests and reruns never depend on the clock.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from pathlib import Path
 import yaml
 
 from toolkit.core import paths
+from toolkit.core.clock import today as today_of
 from toolkit.core.errors import ToolkitError
-from toolkit.core.formatting import date_cn, number, parse_date, percent, with_unit
+from toolkit.core.formatting import date_cn, number, percent, with_unit
 from toolkit.intake.model import PLAN_CITIES, XPCC
-from toolkit.assess.measures import OPERATOR_WORDS
+from toolkit.assess.measures import standard_text
 from toolkit.core.naming import safe_name
 from toolkit.assess.rulebook import label_of, title_of
 from toolkit.assess.result import (
@@ -42,7 +44,6 @@ from toolkit.assess.result import (
 CHART_DIR = "图表"
 MEMO_TEMPLATE = "memo.docx"
 PROPOSAL_TEMPLATE = "proposal.docx"
-PROVINCE_TEMPLATE = "province_brief.docx"
 IMAGE_WIDTH_MM = 140
 
 CAPTIONS = {
@@ -101,16 +102,6 @@ def _is_num(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _today(today) -> dt.date:
-    if today is None:
-        return dt.date.today()
-    if isinstance(today, dt.datetime):
-        return today.date()
-    if isinstance(today, dt.date):
-        return today
-    return parse_date(today, "--today")
-
-
 # --- the diagnosis ----------------------------------------------------------------------------------
 _RANK = {VETO: 0, FAIL: 1, MISSING_DATA: 3, NEEDS_EVIDENCE: 4}
 
@@ -122,14 +113,14 @@ def _shortfall(r) -> float:
 
 
 def _status(r) -> str:
-    op = OPERATOR_WORDS.get(r.operator or "", r.operator or "")  # 不低于, 超过 …: words, as the criteria read
     unv = f"（{UNVERIFIED_NOTE}）" if not r.verified and r.kind in ("quantitative", "plan") else ""
     if r.kind == "plan":
-        return f"目标完成度{percent(r.value)}，要求{op}{percent(r.threshold)}{unv}" if _is_num(r.value) else "实际完成值缺失"
+        return (f"目标完成度{percent(r.value)}，要求{standard_text(r.operator, r.threshold, '%', 1)}{unv}"
+                if _is_num(r.value) else "实际完成值缺失")
     if r.kind == "quantitative":
         if not _is_num(r.value):
             return "数据缺失" + (f"：{'、'.join(r.missing)}" if r.missing else "")
-        return f"现为{with_unit(r.value, r.unit)}，要求{op}{with_unit(r.threshold, r.unit)}{unv}"
+        return f"现为{with_unit(r.value, r.unit)}，要求{standard_text(r.operator, r.threshold, r.unit, 1)}{unv}"
     if r.verdict == VETO:
         return r.note or "存在负面清单事项"
     if r.missing:
@@ -232,7 +223,7 @@ class Deadline:
 
 
 def deadline_for(client, round, today) -> Deadline:
-    today = _today(today)
+    today = today_of(today)
     if round is None:
         return Deadline(None, "申报年度未指定，截止日期未知", False, "未知", today, None)
     who = client.recommender or client.province
@@ -331,7 +322,7 @@ def _submit_name(client, name: str) -> str:
 def schedule(client, assessment, round, today, plan: dict | None = None) -> dict:
     """Milestones and tasks, dated back from the deadline; a past deadline moves the plan to the next round."""
     plan = plan or load_workplan()
-    today = _today(today)
+    today = today_of(today)
     d = deadline_for(client, round, today)
     lead = int(plan.get("province_lead_days") or 0)
     basis, past_sentence, target, target_label = "", "", None, ""
@@ -457,7 +448,7 @@ def documents(client, assessment, round) -> list[dict]:
 
 # --- context and rendering --------------------------------------------------------------------------
 def _common(client, assessment, round, today) -> dict:
-    today = _today(today)
+    today = today_of(today)
     place = "".join(x for x in (client.province, client.city, client.county) if x)
     year = getattr(round, "year", None) or assessment.round
     return {
@@ -551,78 +542,12 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) 
         from toolkit.assess.rounds import load_round
 
         round = load_round(round)
-    today = _today(today)
+    today = today_of(today)
     charts = dict(charts) if charts else draw_client_charts(client, assessment, out_dir / CHART_DIR)
     files: dict[str, Path] = {f"chart_{k}": Path(v) for k, v in charts.items()}
     files["memo"] = write_memo(client, assessment, round, out_dir, today=today, charts=charts)
     files["proposal"] = write_proposal(client, assessment, round, out_dir, today=today)
     return files
-
-
-# --- the province briefing --------------------------------------------------------------------------
-def write_province_brief(rows, round, out_dir, *, recommender: str | None = None, today=None) -> dict[str, Path]:
-    """A recommender's briefing: candidates by readiness against the round's quota, reviews apart.
-
-    ``rows``: Assessment objects or assessment.json dicts (with an optional ``recommender`` key).
-    """
-    from toolkit.documents.charts import draw_province_chart, province_rows
-    from toolkit.documents.render import render
-
-    out_dir = Path(out_dir)
-    today = _today(today)
-    data = province_rows(rows)
-    recommender = recommender or (data[0]["recommender"] if data else "")
-    data = [d for d in data if d["recommender"] == recommender] or data
-    charts = draw_province_chart(data, round, out_dir / CHART_DIR, recommender=recommender)
-    cands = sorted((d for d in data if d["application_type"] != "复核"),
-                   key=lambda d: (-(d["readiness"] if _is_num(d["readiness"]) else -1), d["cluster_name"]))
-    reviews = [d for d in data if d["application_type"] == "复核"]
-    quota = round.quota_for(recommender) if round is not None else None
-
-    def row(n, d):
-        issues = "；".join(d["failed"][:3]) + ("等" if len(d["failed"]) > 3 else "") if d["failed"] else "无"
-        within = "" if quota is None or n <= quota else "（超出名额）"
-        return {"rank": f"{n}{within}", "cluster_name": d["cluster_name"], "overall": d["overall"],
-                "readiness": f"{number(d['readiness'], 0)}分" if _is_num(d["readiness"]) else "—", "issues": issues}
-
-    eligible = sum(1 for d in cands if d["overall"] == ELIGIBLE)
-    year = getattr(round, "year", "")
-    if quota is None:
-        quota_sentence = "本推荐单位的推荐名额未获取，请以通知原文为准。"
-    elif len(cands) > quota:
-        quota_sentence = f"推荐名额上限{quota}个，候选{len(cands)}个，须择优推荐，超出名额的推荐不予受理。"
-    else:
-        quota_sentence = f"推荐名额上限{quota}个，候选{len(cands)}个，未超出名额。"
-    dl = None
-    if round is not None:
-        date, label, _ = round.deadline_for(recommender)
-        dl = (f"截止日期：{label}；" + (f"距截止还有{(date - today).days}天。" if date and date >= today else
-                                     "已过截止日期。" if date else "")) if label else ""
-    unverified = sorted({i for d in data for i in d["unverified"]})
-    ctx = {
-        "recommender": recommender, "year": year,
-        "round_label": f"{year}年度" + (f"（{round.notice}）" if getattr(round, "notice", None) else ""),
-        "today_cn": date_cn(today),
-        "summary_sentence": f"{recommender}共有新申报候选集群{len(cands)}个，其中符合条件{eligible}个；复核集群{len(reviews)}个。",
-        "quota_sentence": quota_sentence,
-        "deadline_sentence": dl or "截止日期未知。",
-        "candidates": [row(n, d) for n, d in enumerate(cands, 1)],
-        "reviews": [row(n, d) for n, d in enumerate(reviews, 1)],
-        "unverified_sentence": (f"{UNVERIFIED_NOTE}：第{'、'.join(unverified)}项标准的阈值或条文未与政策原文核对，结论仅供参考。"
-                                if unverified else ""),
-        "method_sentence": "排序按综合准备度（0–100分）；准备度不能弥补未达标的硬性标准，推荐前须逐项核实。",
-    }
-
-    def prepare(tpl, c):
-        from docx.shared import Mm
-        from docxtpl import InlineImage
-
-        c["charts"] = [{"image": InlineImage(tpl, str(p), width=Mm(IMAGE_WIDTH_MM)), "caption": CAPTIONS["quota"]}
-                       for p in charts.values()]
-
-    memo = render(_template(PROVINCE_TEMPLATE), ctx, out_dir / f"{safe_name(recommender or '推荐单位')}_推荐情况简报.docx",
-                  prepare=prepare)
-    return {"chart_quota": charts["quota"], "province_brief": memo}
 
 
 # --- the command ------------------------------------------------------------------------------------
@@ -638,7 +563,7 @@ def cmd_brief(args) -> int:
     from toolkit.intake.reader import read_client
     from toolkit.assess.rounds import load_round
 
-    today = _today(args.today)  # a mistyped --today stops here, before anything is read or written
+    today = today_of(args.today)  # a mistyped --today stops here, before anything is read or written
     client = read_client(args.dir)
     rnd = load_round(args.round) if args.round else None
     assessment = assess(client, args.rulebook, rnd, western_relaxation=bool(getattr(args, "western_relaxation", False)))

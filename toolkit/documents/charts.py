@@ -11,8 +11,10 @@
   leading industry;
 - ``plan``        05_规划目标完成情况 — review clients only: plan targets against actuals (achievement %).
 
-``draw_province_chart(rows, round, out_dir)`` draws a recommender's candidates by readiness with the
-round's quota line (``quota``, 推荐名额_<推荐单位>).
+``draw_quota_chart(decision, out_dir)`` draws a recommender's candidates in the order and with the
+decision the province made (``toolkit.province.decision``): each bar says its 推荐意见, and the quota
+line falls after the last candidate that takes a place (``quota``, 推荐名额_<推荐单位>). The chart decides
+nothing: it shows the decision it is given.
 
 Each chart is written as PNG (200 dpi) and SVG side by side; the functions return name → PNG path.
 Missing data never crashes a chart and never shows as zero: the bar is hatched and labelled 数据缺失.
@@ -36,6 +38,7 @@ from toolkit.core.atomic import atomic_path, make_dirs
 from toolkit.core.formatting import number, percent, with_unit, yi
 from toolkit.intake.model import TIERS
 from toolkit.core.naming import safe_name
+from toolkit.assess.measures import measure_label, operator_sign, plan_achievement, plan_actual
 from toolkit.assess.rulebook import title_of
 from toolkit.assess.result import (
     DIMENSION_NAMES, ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
@@ -90,19 +93,6 @@ FILES = {
     "tiers": "04_优质企业梯度",
     "plan": "05_规划目标完成情况",
 }
-# Short labels for the criteria chart, by rulebook measure (titles are whole sentences).
-MEASURE_LABELS = {
-    "area_km2": "集群面积",
-    "cluster_output_min": "集群工业总产值（三年最低）",
-    "sme_output_share": "中小企业产值占比",
-    "leading_output_share": "主导产业产值占比",
-    "cluster_output_growth": "集群产值年均增速",
-    "top_tier_firms": "单项冠军/小巨人（主导产业）",
-    "quality_firms": "专精特新/创新型/高企",
-    "sme_rd_growth": "中小企业研发经费年均增速",
-    "platform_rate": "工业互联网平台应用普及率",
-    "standards": "标准制修订",
-}
 TIER_ORDER = ["champion", "little_giant", "specialised", "innovative", "high_tech"]
 TIER_SHORT = {"champion": "单项冠军", "little_giant": "小巨人", "specialised": "专精特新",
               "innovative": "创新型", "high_tech": "高企"}
@@ -154,13 +144,6 @@ def _missing_bar_v(ax, x, height, width=0.6, label=MISSING_LABEL):
     ax.bar(x, height, width=width, fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA], linewidth=0.8)
     ax.text(x, height / 2, label, ha="center", va="center", fontsize=8, color="#555555",
             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
-
-
-OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
-
-
-def _op(op: str | None) -> str:
-    return OPERATORS.get(op or "", op or "")
 
 
 def _short(text: str, n: int) -> str:
@@ -236,11 +219,11 @@ def chart_criteria(client, assessment, out_dir: Path) -> Path:
     labels = []
     any_unverified = False
     for y, r in enumerate(reversed(rows)):
-        short = MEASURE_LABELS.get(r.measure) or (r.title if len(r.title) <= 14 else r.title[:13] + "…")
+        short = measure_label(r.measure, short=True) or (r.title if len(r.title) <= 14 else r.title[:13] + "…")
         labels.append(f"{r.id} {short}" if len(short) <= 16 else _wrap(f"{r.id} {short}", 17))
         unverified = not r.verified
         any_unverified |= unverified
-        op = _op(r.operator)
+        op = operator_sign(r.operator)
         th_text = with_unit(r.threshold, r.unit) if _is_num(r.threshold) else "无阈值"
         if not _is_num(r.value) or not _is_num(r.threshold):
             _missing_bar_h(ax, y, 100, label=MISSING_LABEL if not _is_num(r.value) else "阈值缺失")
@@ -399,17 +382,6 @@ def chart_tiers(client, assessment, out_dir: Path) -> Path:
 
 
 # --- 5. review: plan targets against actuals ---------------------------------------------------
-def achievement(target) -> float | None:
-    """Progress from base to target, in percent (100 = target met); None when a value is missing."""
-    b, t, a = target.base_value, target.target_value, target.actual_value
-    if not (_is_num(b) and _is_num(t) and _is_num(a)):
-        return None
-    if t == b:
-        met = a >= t if target.higher_is_better else a <= t
-        return 100.0 if met else 0.0
-    return (a - b) / (t - b) * 100.0
-
-
 def chart_plan(client, assessment, out_dir: Path) -> Path:
     targets = list(client.plan or [])
     n = max(len(targets), 1)
@@ -420,18 +392,19 @@ def chart_plan(client, assessment, out_dir: Path) -> Path:
     for y, t in enumerate(reversed(targets)):
         direction = "" if t.higher_is_better else "（越低越好）"
         labels.append(_wrap(f"{t.name}{direction}", 13))
-        pct = achievement(t)
+        actual = plan_actual(client, t)[0]  # as the assessment takes it
+        pct, met = plan_achievement(t.base_value, t.target_value, actual, t.higher_is_better)
         u = t.unit or ""
         values = (f"基期{number(t.base_value, 2)} → 目标{number(t.target_value, 2)}，"
-                  f"实际{number(t.actual_value, 2)}" + (f"（{u}）" if u else ""))
+                  f"实际{number(actual, 2)}" + (f"（{u}）" if u else ""))
         if pct is None:
             _missing_bar_h(ax, y, 100)
             text = f"{MISSING_LABEL}\n{values}"
         else:
             shown = min(max(pct, 0.0), 150.0)
-            colour = VERDICT_COLOURS[PASS] if pct >= 100 else VERDICT_COLOURS[FAIL]
+            colour = VERDICT_COLOURS[PASS] if met else VERDICT_COLOURS[FAIL]
             ax.barh(y, max(shown, 0.6), height=0.62, color=colour)
-            text = f"完成{percent(pct, 0)}\n{values}"
+            text = f"完成{percent(pct, 1)}\n{values}"
         ax.text(154, y, text, va="center", fontsize=7.5, clip_on=False, linespacing=1.4)
     if not targets:
         _missing_bar_h(ax, 0, 100, label="未填写发展规划目标（数据缺失）")
@@ -471,91 +444,63 @@ def _get(row: Any, name: str, default=None):
 
 
 def short_title(r) -> str:
-    """A criterion's name in a few words: the measure's label, else its title up to the first bracket."""
+    """A criterion's name in a few words: the measure's short label, else its title up to the first bracket."""
     measure, kind, title = _get(r, "measure", ""), _get(r, "kind", ""), str(_get(r, "title", ""))
-    t = MEASURE_LABELS.get(measure) if kind == "quantitative" else None
+    t = measure_label(measure, short=True) if kind == "quantitative" else ""
     if not t:
         head = title.split("（")[0]
         t = head if len(head) >= 4 else title
     return t if len(t) <= 18 else t[:17] + "…"
 
 
-def province_rows(rows: Iterable[Any]) -> list[dict]:
-    """Normalise rows for the province chart and briefing. A row is an Assessment, its ``to_dict()``
-    form (assessment.json, optionally with a ``recommender`` key, as in a package's manifest), or a
-    ``(client, assessment)`` pair; without a recommender the row's province is used."""
-    out = []
-    for row in rows:
-        recommender = None
-        if isinstance(row, tuple) and len(row) == 2:
-            recommender = getattr(row[0], "recommender", None)
-            row = row[1]
-        results = _get(row, "results", []) or []
-        failed = []
-        for r in results:
-            verdict = _get(r, "verdict")
-            if verdict != PASS:
-                failed.append(f"{_get(r, 'id', '')} {short_title(r)}（{verdict}）".strip())
-        out.append({
-            "client_id": _get(row, "client_id", ""),
-            "cluster_name": _get(row, "cluster_name", "") or _get(row, "client_id", ""),
-            "province": _get(row, "province", ""),
-            "county": _get(row, "county", ""),
-            "recommender": recommender or _get(row, "recommender") or _get(row, "province", ""),
-            "application_type": _get(row, "application_type", "新申报"),
-            "overall": _get(row, "overall", ""),
-            "readiness": _get(row, "readiness"),
-            "failed": failed,
-            "settings": list(_get(row, "settings", []) or []),
-            "unverified": list(_get(row, "unverified", []) or []),
-        })
-    return out
+def draw_quota_chart(decision, out_dir: Path | str) -> dict[str, Path]:
+    """A recommender's new applications in the order of the province's decision, each bar labelled with
+    its readiness, verdict and 推荐意见, and the quota line after the last candidate that takes a place.
 
-
-def draw_province_chart(rows, round, out_dir: Path | str, *, recommender: str | None = None) -> dict[str, Path]:
-    """A recommender's new applications ranked by readiness, with the round's quota line.
-
-    ``rows``: Assessment objects or their ``to_dict()`` form (assessment.json), optionally carrying a
-    ``recommender`` key; reviews (复核) are not counted against the quota and are left out of the chart.
+    ``decision``: a ``toolkit.province.decision.ProvinceDecision`` (or anything with its ``recommender``,
+    ``year``, ``quota``, ``recommendations`` — each with ``name``, ``readiness``, ``overall``, ``status``,
+    ``place`` — and ``reviews``). Reviews (复核) use no place and are left out of the chart.
     """
     _setup()
     out_dir = Path(out_dir)
-    data = province_rows(rows)
-    recommender = recommender or (data[0]["recommender"] if data else "")
-    candidates = [d for d in data if d["application_type"] != "复核"]
-    candidates.sort(key=lambda d: (-(d["readiness"] if _is_num(d["readiness"]) else -1), d["cluster_name"]))
-    quota = round.quota_for(recommender) if round is not None and recommender else None
+    recommender, quota = decision.recommender, decision.quota
+    candidates = list(decision.recommendations)
     n = max(len(candidates), 1)
     h = max(2.6, 0.36 * n + 1.4)
     with matplotlib.rc_context(STYLE):
         fig = _figure(h)
-        ax = fig.add_axes([0.36, 0.85 / h, 0.44, 1 - 1.35 / h])
+        ax = fig.add_axes([0.36, 0.85 / h, 0.40, 1 - 1.35 / h])
         labels = []
         for y, d in enumerate(candidates):
-            labels.append(_wrap(d["cluster_name"], 18))
-            if _is_num(d["readiness"]):
-                ax.barh(y, max(d["readiness"], 0.8), height=0.62, color=OVERALL_COLOURS.get(d["overall"], NAVY))
-                ax.text(d["readiness"] + 1.5, y, f"{number(d['readiness'], 0)}分 {d['overall']}", va="center",
-                        fontsize=7.5, clip_on=False)
+            labels.append(_wrap(d.name, 18))
+            note = f"{d.overall} · {d.status}"
+            if _is_num(d.readiness):
+                ax.barh(y, max(d.readiness, 0.8), height=0.62, color=OVERALL_COLOURS.get(d.overall, NAVY))
+                ax.text(d.readiness + 1.5, y, f"{number(d.readiness, 0)}分 {note}", va="center", fontsize=7.5,
+                        clip_on=False)
             else:
                 _missing_bar_h(ax, y, 100)
+                ax.text(101.5, y, note, va="center", fontsize=7.5, clip_on=False)
         if not candidates:
             ax.text(50, 0, "本推荐单位暂无新申报集群", ha="center", va="center")
         ax.set_yticks(range(len(labels)), labels)
         ax.set_ylim(n - 0.4, -0.6)  # rank 1 at the top
         ax.set_xlim(0, 100)
         ax.set_xlabel("综合准备度（0–100分）")
+        placed = [y for y, d in enumerate(candidates) if d.place is not None]
+        over = [y for y, d in enumerate(candidates) if d.over_quota]
         if quota is not None:
-            if quota < len(candidates):
-                ax.axhline(quota - 0.5, color=VERDICT_COLOURS[FAIL], lw=1.3, ls=(0, (4, 2)))
-                ax.text(101, quota - 0.5, f"推荐名额上限{quota}个\n线下超额", color=VERDICT_COLOURS[FAIL],
+            if over:
+                line = (placed[-1] if placed else -1) + 0.5
+                ax.axhline(line, color=VERDICT_COLOURS[FAIL], lw=1.3, ls=(0, (4, 2)))
+                ax.text(101, line, f"推荐名额上限{quota}个\n线下超出名额", color=VERDICT_COLOURS[FAIL],
                         fontsize=7.5, va="center", clip_on=False)
             quota_text = f"推荐名额上限{quota}个，候选{len(candidates)}个"
         else:
             quota_text = f"推荐名额未知，候选{len(candidates)}个"
-        year = getattr(round, "year", "")
-        ax.set_title(f"{recommender} {year}年度候选集群准备度排序（{quota_text}）", x=-0.55, ha="left", fontsize=10.5)
-        reviews = len(data) - len(candidates)
+        ax.set_title(f"{recommender} {decision.year}年度候选集群准备度排序（{quota_text}）", x=-0.55, ha="left",
+                     fontsize=10.5)
+        reviews = len(decision.reviews)
         if reviews:
             fig.text(0.01, 0.01, f"另有复核集群{reviews}个，不占推荐名额，未列入本图", fontsize=7, color="#777777")
         png = _save(fig, out_dir, f"推荐名额_{safe_name(recommender or '推荐单位')}")

@@ -22,8 +22,11 @@ from typing import Any
 from toolkit.core import formatting as fmt
 from toolkit.core.errors import TemplateError
 from toolkit.intake.model import TIERS, Client
-from toolkit.documents.narrative import OPERATOR_WORDS, Narrative, with_unit
+from toolkit.documents.narrative import Narrative, with_unit
+from toolkit.core.clock import today as today_of
 from toolkit.core.paths import templates_dir
+from toolkit.intake.schema import indicator_rows
+from toolkit.assess.measures import plan_actual, standard_text
 from toolkit.assess.rulebook import label_of
 from toolkit.assess.result import DIMENSION_NAMES, PASS, UNVERIFIED_NOTE, Assessment
 
@@ -88,21 +91,15 @@ CONTEXT_SPEC: dict[str, dict[str, Any]] = {
     },
 }
 
-# The indicator table of the forms: id, label, unit, digits.
-INDICATOR_ROWS = [
-    ("cluster_output", "集群工业总产值", "亿元", 1),
-    ("leading_output", "主导产业产值", "亿元", 1),
-    ("sme_output", "中小企业产值", "亿元", 1),
-    ("sme_rd", "中小企业研发经费支出", "万元", 0),
-    ("platform_rate", "工业互联网平台应用普及率", "%", 1),
-    ("standards", "主导或参与制修订标准数", "项", 0),
-    ("energy_per_va", "单位工业增加值能耗", "吨标准煤/万元", 2),
-    ("exports", "出口交货值", "亿元", 1),
-    ("enterprises", "集群企业数", "家", 0),
-    ("smes", "其中：中小企业数", "家", 0),
-    ("employees", "从业人员", "人", 0),
-    ("invention_patents", "有效发明专利", "件", 0),
-]
+
+
+def indicator_digits(row: dict) -> int:
+    """Decimals an indicator shows in the forms' table: none for counts and 万元, two for the energy ratio."""
+    if row["type"] == "integer" or row["unit"] == "万元":
+        return 0
+    return 2 if "/" in row["unit"] else 1
+
+
 CN_NUMBERS = "一二三四五六七八九十"
 
 
@@ -150,11 +147,12 @@ def _t(x) -> str:
     return fmt.text_of(x)
 
 
-def _today(today=None) -> str:
+def generated_stamp(today=None) -> str:
+    """The 生成 line of a form or a province table: the date (``--today``, else the machine's) and the
+    toolkit's version."""
     from toolkit import __version__
 
-    d = today or _dt.date.today()
-    return f"{fmt.date_cn(d)}（集群申报工具箱 {__version__}）"
+    return f"{fmt.date_cn(today_of(today))}（集群申报工具箱 {__version__}）"
 
 
 def round_label(round_obj=None, assessment: Assessment | None = None) -> str:
@@ -182,12 +180,6 @@ def cluster_context(client: Client) -> dict[str, str]:
         "brand": _t(client.get("brand")),
         "operating_body": _t(client.get("operating_body")),
     }
-
-
-def standard_text(r) -> str:
-    if r.threshold is None or not r.operator:
-        return ""
-    return OPERATOR_WORDS.get(r.operator, r.operator) + with_unit(r.threshold, r.unit or "", 2)
 
 
 def evidence_status(client: Client) -> list[dict[str, Any]]:
@@ -221,12 +213,13 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
     years = list(client.years)[-3:]
     while len(years) < 3:
         years.insert(0, None)
-    indicator_rows = []
-    for key, label, unit, digits in INDICATOR_ROWS:
+    table = []
+    for row in indicator_rows():
+        key, digits = row["id"], indicator_digits(row)
         series = client.series(key)
         vals = [fmt.number(series.get(y), digits) if y is not None and series.get(y) is not None else "" for y in years]
         if key in client.indicators or any(vals):
-            indicator_rows.append({"label": label, "unit": unit, "v1": vals[0], "v2": vals[1], "v3": vals[2]})
+            table.append({"label": row["label"], "unit": row["unit"], "v1": vals[0], "v2": vals[1], "v3": vals[2]})
 
     criteria_rows = []
     for r in sorted(assessment.results, key=lambda r: (r.dimension in (0, 9), r.dimension == 9, r.dimension, r.id)):
@@ -236,7 +229,8 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
         criteria_rows.append({
             "id": _t(r.id), "title": _t(r.title),
             "value": with_unit(r.value, r.unit or "", 2 if (r.unit or "") not in ("亿元", "万元", "%") else 1),
-            "standard": standard_text(r), "verdict": _t(r.verdict), "note": "；".join(note),
+            "standard": standard_text(r.operator, r.threshold, r.unit or ""), "verdict": _t(r.verdict),
+            "note": "；".join(note),
         })
 
     sections = {s.key: s for s in narrative.sections}
@@ -261,12 +255,13 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
 
     plan_rows = []
     for i, t in enumerate([t for t in client.plan if _t(t.name)], 1):
-        f = plan_target_facts(t)
+        f = plan_target_facts(client, t)
+        actual = plan_actual(client, t)[0]
         plan_rows.append({
             "no": str(i), "name": f["name"], "unit": f["unit"],
             "base": fmt.number(t.base_value, 2) if t.base_value is not None else "",
             "target": fmt.number(t.target_value, 2) if t.target_value is not None else "",
-            "actual": fmt.number(t.actual_value, 2) if t.actual_value is not None else "",
+            "actual": fmt.number(actual, 2) if actual is not None else "",
             "status": f["status"],
             "base_text": f"{fmt.number(t.base_value, 2)}（{f['base_year']}年）" if t.base_value is not None else "",
             "target_text": f"{fmt.number(t.target_value, 2)}（{f['target_year']}年）" if t.target_value is not None else "",
@@ -298,7 +293,7 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
         },
         "cluster": cluster_context(client),
         "years": {"y1": str(years[0] or ""), "y2": str(years[1] or ""), "y3": str(years[2] or "")},
-        "indicator_rows": indicator_rows,
+        "indicator_rows": table,
         "assessment": {"overall": _t(assessment.overall), "readiness": fmt.number(assessment.readiness, 0),
                        "rulebook": label_of(_t(assessment.rulebook), _t(assessment.rulebook_version)),
                        "note": "".join(note)},
@@ -314,7 +309,7 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
         "completion_paragraphs": paras("plan_completion"),
         "evidence": {"total": str(len(ev)), "present": str(len(ev) - len(missing)), "missing": str(len(missing)),
                      "missing_text": missing_text},
-        "generated": _today(today),
+        "generated": generated_stamp(today),
     }
 
 
@@ -386,7 +381,7 @@ def evidence_context(client: Client, assessment: Assessment, *, round=None, toda
                                      if missing_rows else "所需佐证材料均已提供。")},
         "rows": rows,
         "missing_rows": missing_rows,
-        "generated": _today(today),
+        "generated": generated_stamp(today),
     }
 
 

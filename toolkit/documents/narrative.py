@@ -5,7 +5,8 @@
 规划目标完成情况). The templates see two objects:
 
 - ``c``, the client's facts, every number already in official style (``toolkit.core.formatting``):
-  ``c.output_latest`` → ``66.1亿元``, ``c.output_cagr`` → ``年均增长12.4%``, ``c.little_giants`` → the
+  ``c.output_latest`` → ``66.1亿元``, ``c.output_growth`` → ``年均增长12.4%`` (the assessment's figure, by the
+  rulebook's growth method), ``c.little_giants`` → the
   firms' names. A fact that is missing is ``""`` (or an empty list), so a template tests it with ``{% if %}``.
 - ``d``, the assessment of the section's dimension: ``d.strengths`` and ``d.gaps`` (each with the value,
   the standard, ``阈值待核实`` when the threshold is unverified, and what it takes to pass).
@@ -28,7 +29,10 @@ from toolkit.core import formatting as fmt
 from toolkit.core.formatting import text_of
 from toolkit.core.errors import TemplateError
 from toolkit.intake.model import NEW, REVIEW, TIERS, Client
+from toolkit.intake.schema import indicator_unit
 from toolkit.core.paths import templates_dir
+from toolkit.assess.measures import (growth_of, measure, measure_label, plan_achievement, plan_actual, standard_text,
+                                     year_on_year)
 from toolkit.assess.result import (
     DIMENSION_NAMES, FAIL, MISSING_DATA, NEEDS_EVIDENCE, PASS, UNVERIFIED_NOTE, VETO, Assessment,
 )
@@ -43,23 +47,6 @@ SECTIONS: list[tuple[str, str, str, int | None]] = [
     ("plan_completion", "plan_completion.j2", "规划目标完成情况", 9),
 ]
 REVIEW_ONLY = {"plan_completion"}
-
-# Short names of the rulebook measures, for sentences (a criterion's title is a whole clause).
-MEASURE_LABELS = {
-    "area_km2": "集群面积",
-    "cluster_output_min": "近三年集群工业总产值最低值",
-    "sme_output_share": "中小企业产值占比",
-    "leading_output_share": "主导产业产值占比",
-    "cluster_output_growth": "集群工业总产值年均增速",
-    "top_tier_firms": "主导产业内制造业单项冠军和专精特新“小巨人”企业数",
-    "quality_firms": "专精特新中小企业、创新型中小企业和国家级高新技术企业数",
-    "sme_rd_growth": "中小企业研发经费支出年均增速",
-    "platform_rate": "工业互联网平台应用普及率",
-    "standards": "主导或参与制修订标准数",
-}
-
-OPERATOR_WORDS = {">=": "不低于", ">": "高于", "<=": "不超过", "<": "低于", "==": "等于"}
-
 
 def quoted(text) -> str:
     """“text”, with quotes inside it turned into single quotes as Chinese nesting wants:
@@ -155,58 +142,56 @@ def _num(x) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else x
 
 
-def cagr(first: float | None, last: float | None, years: int) -> float | None:
-    """Compound annual growth in percent over ``years`` steps, None when it cannot be computed."""
-    if first is None or last is None or first <= 0 or last <= 0 or years <= 0:
-        return None
-    return ((last / first) ** (1 / years) - 1) * 100
-
-
-def yoy(prev: float | None, cur: float | None) -> float | None:
-    if prev is None or cur is None or prev <= 0:
-        return None
-    return (cur / prev - 1) * 100
-
-
 def _or_blank(text: str) -> str:
     return "" if text == fmt.MISSING else text
 
 
-def _series_facts(client: Client, key: str, unit: str, digits: int = 1) -> dict[str, Any]:
+def _series_facts(client: Client, key: str, digits: int = 1) -> dict[str, Any]:
+    unit = indicator_unit(key)
     series = {y: _num(v) for y, v in client.series(key).items()}
     years = client.years
     first, last = series.get(years[0]), series.get(years[-1])
     prev = series.get(years[-2]) if len(years) > 1 else None
     values = [with_unit(series[y], unit, digits) for y in years]
     complete = all(v for v in values)
+    change = year_on_year(prev, last)
     return {
         "latest": with_unit(last, unit, digits),
         "first": with_unit(first, unit, digits),
         "values": values if complete else [],
         "listing": "、".join(values) if complete else "",
-        "yoy": _or_blank(fmt.growth(yoy(prev, last))) if yoy(prev, last) is not None else "",
-        "cagr": (_or_blank(fmt.growth(cagr(first, last, len(years) - 1), kind="年均"))
-                 if cagr(first, last, len(years) - 1) is not None else ""),
+        "yoy": _or_blank(fmt.growth(change)) if change is not None else "",
         "raw_latest": last,
     }
 
 
+def assessed_value(assessment: Assessment, client: Client, name: str) -> float | None:
+    """The value of the measure ``name`` as the assessment found it. Only when no criterion of the
+    rulebook reads that measure is it measured here, by the same measure and the assessment's settings."""
+    assessed, value = assessment.value_of(name)
+    if assessed:
+        return value
+    return measure(name, client, {"growth_method": assessment.growth_method}).value
+
+
+def _annual_growth(value: float | None) -> str:
+    return _or_blank(fmt.growth(value, kind="年均")) if value is not None else ""
+
+
 def with_unit(x, unit: str, digits: int = 1) -> str:
-    """``fmt.with_unit`` with '' (not '—') for a missing value, and people for counts of people."""
+    """``fmt.with_unit`` with '' (not '—') for a missing value, so a template tests it with ``{% if %}``."""
     x = _num(x)
     if x is None:
         return ""
-    if unit == "人" and x >= 10000:
-        return f"{fmt.number(x / 10000, 1)}万人"
-    if unit in ("km²", "km2", "平方千米"):
-        unit = "平方公里"
-    if unit in ("家", "项", "件", "个", "人"):
-        return f"{fmt.number(x, 0)}{unit}"
     return fmt.with_unit(x, unit, digits)
 
 
-def client_facts(client: Client) -> dict[str, Any]:
-    """Everything a narrative template may say about the client, formatted; missing facts are ''."""
+def client_facts(client: Client, assessment: Assessment) -> dict[str, Any]:
+    """Everything a narrative template may say about the client, formatted; missing facts are ''.
+
+    The figures the criteria judge (growth, shares) are the assessment's, so a sentence never states
+    another number than the criterion beside it; the growth of a series no criterion reads (exports)
+    is computed by the assessment's growth method (``toolkit.assess.measures.growth_of``)."""
     years = list(client.years)
     c: dict[str, Any] = {
         "cluster_name": text_of(client.cluster_name),
@@ -231,38 +216,39 @@ def client_facts(client: Client) -> dict[str, Any]:
     }
     c["place"] = "".join(x for x in (c["province"], c["city"], c["county"]) if x)
 
-    out = _series_facts(client, "cluster_output", "亿元")
+    out = _series_facts(client, "cluster_output")
     c.update(output_latest=out["latest"], output_first=out["first"], output_listing=out["listing"],
-             output_yoy=out["yoy"], output_cagr=out["cagr"])
-    lead = _series_facts(client, "leading_output", "亿元")
-    sme = _series_facts(client, "sme_output", "亿元")
+             output_yoy=out["yoy"],
+             output_growth=_annual_growth(assessed_value(assessment, client, "cluster_output_growth")))
+    lead = _series_facts(client, "leading_output")
+    sme = _series_facts(client, "sme_output")
     c.update(leading_latest=lead["latest"], sme_latest=sme["latest"])
-    total = out["raw_latest"]
-    c["leading_share"] = (fmt.percent(lead["raw_latest"] / total * 100)
-                          if total and lead["raw_latest"] is not None else "")
-    c["sme_share"] = (fmt.percent(sme["raw_latest"] / total * 100)
-                      if total and sme["raw_latest"] is not None else "")
+    c["leading_share"] = _or_blank(fmt.percent(assessed_value(assessment, client, "leading_output_share")))
+    c["sme_share"] = _or_blank(fmt.percent(assessed_value(assessment, client, "sme_output_share")))
 
-    rd = _series_facts(client, "sme_rd", "万元")
-    c.update(sme_rd_latest=rd["latest"], sme_rd_first=rd["first"], sme_rd_cagr=rd["cagr"])
-    plat = _series_facts(client, "platform_rate", "%")
+    rd = _series_facts(client, "sme_rd")
+    c.update(sme_rd_latest=rd["latest"], sme_rd_first=rd["first"],
+             sme_rd_growth=_annual_growth(assessed_value(assessment, client, "sme_rd_growth")))
+    plat = _series_facts(client, "platform_rate")
     c.update(platform_rate=plat["latest"], platform_rate_first=plat["first"])
     p0, p1 = (_num(client.series("platform_rate").get(years[0])), _num(client.series("platform_rate").get(years[-1])))
     c["platform_change"] = ""
     if p0 is not None and p1 is not None and abs(p1 - p0) >= 0.05:
         c["platform_change"] = ("提高" if p1 > p0 else "下降") + fmt.points(p1 - p0)
-    std = _series_facts(client, "standards", "项")
+    std = _series_facts(client, "standards")
     c["standards_latest"] = std["latest"]
     std_total = sum(v for v in (_num(x) for x in client.series("standards").values()) if v is not None)
     c["standards_total"] = with_unit(std_total, "项") if std_total else ""
-    energy = _series_facts(client, "energy_per_va", "吨标准煤/万元", 2)
+    energy = _series_facts(client, "energy_per_va", 2)
     c["energy_latest"] = energy["latest"]
     e_first, e_last = (_num(client.series("energy_per_va").get(years[0])),
                        _num(client.series("energy_per_va").get(years[-1])))
     c["energy_drop"] = (fmt.percent((1 - e_last / e_first) * 100)
                         if e_first and e_last is not None and e_last < e_first else "")
-    exp = _series_facts(client, "exports", "亿元")
-    c.update(exports_latest=exp["latest"], exports_cagr=exp["cagr"])
+    exp = _series_facts(client, "exports")
+    c.update(exports_latest=exp["latest"],
+             exports_growth=_annual_growth(growth_of(client, {"growth_method": assessment.growth_method},
+                                                     "exports").value))
     c["enterprises"] = with_unit(client.series("enterprises").get(years[-1]), "家")
     c["smes"] = with_unit(client.series("smes").get(years[-1]), "家")
     c["employees"] = with_unit(client.series("employees").get(years[-1]), "人")
@@ -307,22 +293,19 @@ def client_facts(client: Client) -> dict[str, Any]:
     c["negative_clear"] = bool(client.negative) and not c["negative_occurred"] and not c["negative_unanswered"]
 
     # The three-year development plan.
-    c["plan_targets"] = [plan_target_facts(t) for t in client.plan if text_of(t.name)]
+    c["plan_targets"] = [plan_target_facts(client, t) for t in client.plan if text_of(t.name)]
     return c
 
 
-def plan_target_facts(t) -> dict[str, Any]:
+def plan_target_facts(client: Client, t) -> dict[str, Any]:
+    """A plan target for the narrative and the forms: its actual value and how far it is achieved are
+    the assessment's (``toolkit.assess.measures.plan_actual`` / ``plan_achievement``)."""
     unit = text_of(t.unit)
-    base, target, actual = _num(t.base_value), _num(t.target_value), _num(t.actual_value)
-    if actual is None or target is None:
-        status = "待填报"
-    elif (actual >= target) if t.higher_is_better else (actual <= target):
-        status = "已完成"
-    else:
-        status = "未完成"
-    rate = ""
-    if actual is not None and target is not None and base is not None and target != base:
-        rate = fmt.percent(max(0.0, (actual - base) / (target - base) * 100), 0)
+    base, target = _num(t.base_value), _num(t.target_value)
+    actual = _num(plan_actual(client, t)[0])
+    achievement, met = plan_achievement(base, target, actual, t.higher_is_better)
+    status = "待填报" if actual is None or target is None else ("已完成" if met else "未完成")
+    rate = fmt.percent(achievement, 1) if achievement is not None and base != target else ""
     return {
         "name": text_of(t.name),
         "unit": unit,
@@ -347,13 +330,11 @@ def _sentence(text: str) -> str:
 
 def result_facts(r) -> dict[str, Any]:
     value_text = with_unit(r.value, r.unit or "", 2 if (r.unit or "") not in ("亿元", "%", "万元") else 1)
-    standard = ""
-    if r.threshold is not None and r.operator:
-        standard = OPERATOR_WORDS.get(r.operator, "") + with_unit(r.threshold, r.unit or "", 2)
+    standard = standard_text(r.operator, _num(r.threshold), r.unit or "")
     return {
         "id": r.id,
         "title": text_of(r.title),
-        "label": MEASURE_LABELS.get(r.measure) or text_of(r.title).rstrip("。"),
+        "label": measure_label(r.measure) or text_of(r.title).rstrip("。"),
         "verdict": r.verdict,
         "passed": r.verdict == PASS,
         "kind": r.kind,
@@ -445,9 +426,9 @@ _C_LISTS = ("years", "champions", "little_giants", "top_tier", "quality_firms", 
 _C_VALUES = ("cluster_name", "province", "city", "county", "region", "recommender", "leading_industry", "sub_field",
              "applicant", "brand", "operating_body", "area", "is_review", "application_type", "recognised_year",
              "first_year", "last_year", "year_span", "place", "output_latest", "output_first", "output_listing",
-             "output_yoy", "output_cagr", "leading_latest", "sme_latest", "leading_share", "sme_share",
-             "sme_rd_latest", "sme_rd_first", "sme_rd_cagr", "platform_rate", "platform_rate_first", "platform_change",
-             "standards_latest", "standards_total", "energy_latest", "energy_drop", "exports_latest", "exports_cagr",
+             "output_yoy", "output_growth", "leading_latest", "sme_latest", "leading_share", "sme_share",
+             "sme_rd_latest", "sme_rd_first", "sme_rd_growth", "platform_rate", "platform_rate_first", "platform_change",
+             "standards_latest", "standards_total", "energy_latest", "energy_drop", "exports_latest", "exports_growth",
              "enterprises", "smes", "employees", "invention_patents", "specialised_n", "innovative_n", "high_tech_n",
              "quality_n", "roster_n", "negative_clear")
 CONTEXT_SPEC: dict[str, Any] = {
@@ -498,7 +479,7 @@ def render_section(env, template: str, context: dict[str, Any]) -> list[str]:
 def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None) -> Narrative:
     """The narrative of every section, in the order of the form."""
     env = environment(Path(folder) if folder else None)
-    c = client_facts(client)
+    c = client_facts(client, assessment)
     a = assessment_facts(assessment)
     is_review = client.is_review or assessment.application_type == REVIEW
     narrative = Narrative(client_id=client.id, cluster_name=c["cluster_name"])

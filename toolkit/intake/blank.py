@@ -50,7 +50,10 @@ _LIST_COLUMNS = ["provinces", "regions", "recommenders", "yes_no", "application_
 
 
 def default_years(today: dt.date | None = None) -> list[int]:
-    y = (today or dt.date.today()).year
+    """The three years before ``today``'s (``toolkit.core.clock.today``)."""
+    from toolkit.core.clock import today as today_of
+
+    y = today_of(today).year
     return [y - 3, y - 2, y - 1]
 
 

@@ -78,6 +78,18 @@ def indicator_labels() -> dict[str, str]:
     return {r["id"]: r["label"] for r in sheet("indicators")["rows"]}
 
 
+def indicator_rows() -> list[dict]:
+    """The 年度指标 rows in the workbook's order: id, label, unit, type — the one table of the
+    indicators' names and units, for the forms and the narrative as for the workbook."""
+    return [{"id": r["id"], "label": r["label"], "unit": r.get("unit", ""), "type": r.get("type", "number")}
+            for r in sheet("indicators")["rows"]]
+
+
+def indicator_unit(key: str) -> str:
+    """The unit of the indicator ``key`` (亿元, 万元, %, 家 …), '' for an unknown id."""
+    return next((r["unit"] for r in indicator_rows() if r["id"] == key), "")
+
+
 def choices(spec) -> list[str]:
     """The allowed values of a choice column: a list in place, or a name."""
     if isinstance(spec, list):

@@ -1,6 +1,7 @@
 """A client's application package: one folder, written completely or not at all, and a zip of it.
 
-``build_package(client_or_dir, round=2025, output="output")`` writes
+``build_package(client_or_dir, round=2025, output="output")`` (``round`` None: the default round,
+``toolkit.assess.rounds.default_round``) writes
 ``output/<round>/<推荐单位>/<client>/``:
 
 - ``附件1_申报表.docx`` (new application) or ``附件3_复核申报表.docx`` (review), with the narrative;
@@ -9,7 +10,8 @@
 - the charts, briefing memo and proposal of ``toolkit.documents.briefing.write_brief`` (when that step is installed);
 - ``佐证材料/`` — copies of the evidence files found beside the workbook;
 - ``assessment.json``, ``manifest.json`` (inputs with sha256, rulebook id and version, round, toolkit
-  version, time, the files written) and ``<client>.zip`` holding all of the above.
+  version, time, the files written, and the client's facts the province reads: ``toolkit.package.manifest``,
+  which also reads a package back) and ``<client>.zip`` holding all of the above.
 
 The folder is built under a temporary name and swapped in (``toolkit.core.atomic.atomic_dir``): a re-run
 replaces a package only once the new one is complete, and a failure leaves the old package and no
@@ -30,12 +32,13 @@ from typing import Any
 
 from toolkit import __version__
 from toolkit.core.atomic import atomic_dir
-from toolkit.core.errors import PackageError
+from toolkit.core.clock import today as today_of
 from toolkit.intake.model import Client
 from toolkit.core.hashing import sha256_file
 from toolkit.core.naming import inside, package_dir, safe_name
 from toolkit.assess.result import Assessment
-from toolkit.assess.rounds import resolve_round
+from toolkit.assess.rounds import default_round, resolve_round
+from toolkit.package.manifest import ASSESSMENT_FILE, MANIFEST_FILE, summary
 
 MANIFEST_VERSION = "1.0"
 NARRATIVE_FILE = "申报材料文字稿.md"
@@ -53,48 +56,6 @@ class PackageResult:
     @property
     def zip(self) -> Path:
         return self.path / self.manifest["zip"]
-
-
-def _today(today) -> dt.date | None:
-    from toolkit.core.formatting import parse_date
-
-    return parse_date(today, "today")
-
-
-def _latest(client: Client, key: str) -> float | None:
-    for y in reversed(client.years):
-        v = client.indicator(key, y).value
-        if v is not None:
-            try:
-                return float(v)
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
-def _summary(client: Client, assessment: Assessment) -> dict[str, Any]:
-    """The facts the province tables need, so they read packages without the clients' workbooks."""
-    growth = next((r.value for r in assessment.results if r.measure == "cluster_output_growth"), None)
-    plan = [r for r in assessment.results if r.dimension == 9 and r.kind == "plan"]
-    return {
-        "cluster_name": client.cluster_name,
-        "province": client.province,
-        "city": client.city,
-        "county": client.county,
-        "recommender": client.recommender,
-        "leading_industry": client.get("leading_industry", ""),
-        "sub_field": client.sub_field,
-        "application_type": client.application_type,
-        "recognised_year": client.recognised_year,
-        "output_latest": _latest(client, "cluster_output"),
-        "output_year": client.latest_year,
-        "output_growth": growth,
-        "readiness": assessment.readiness,
-        "overall": assessment.overall,
-        "failed": [f"{r.id} {r.verdict}" for r in assessment.results if not r.passed],
-        "plan_met": sum(1 for r in plan if r.passed),
-        "plan_total": len(plan),
-    }
 
 
 def _inputs(client: Client, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -153,7 +114,7 @@ def write_brief_if_available(client, assessment, round, out_dir: Path, *, today=
     return dict(files or {}), ""
 
 
-def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=None, output: Path | str = "output",
+def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=None, output: Path | str = "output",
                   western_relaxation: bool = False, today=None, assessment: Assessment | None = None,
                   narrative=None) -> PackageResult:
     """Write the client's package (see the module docstring); returns its folder, manifest and assessment.
@@ -173,29 +134,27 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
         from toolkit.intake.reader import read_client
 
         client = read_client(client_or_dir)
-    rnd = resolve_round(round)
-    today = _today(today)
+    today = today_of(today, "today")
+    rnd = resolve_round(round if round is not None else default_round(today))
     if assessment is None:
         assessment = assess(client, rulebook, rnd, western_relaxation=western_relaxation)
     if narrative is None:
         narrative = draft(client, assessment)
-    year = getattr(rnd, "year", None) or assessment.round
-    if not year:
-        raise PackageError("申报包需要申报年度：请指定 --round（如 --round 2025），或在 Python 中传入 round=2025。")
+    year = rnd.year
     target = package_dir(output, year, client.recommender, client.id)
     notes: list[str] = []
 
     with atomic_dir(target) as tmp:
         app = tmp / application_filename(client)
-        write_application(client, assessment, narrative, app, round=rnd or year, today=today)
-        write_evidence_checklist(client, assessment, tmp / EVIDENCE_CHECKLIST_FILE, round=rnd or year, today=today)
+        write_application(client, assessment, narrative, app, round=rnd, today=today)
+        write_evidence_checklist(client, assessment, tmp / EVIDENCE_CHECKLIST_FILE, round=rnd, today=today)
         (tmp / NARRATIVE_FILE).write_text(narrative.to_markdown(), encoding="utf-8")
         brief, note = write_brief_if_available(client, assessment, rnd, tmp, today=today)
         if note:
             notes.append(note)
         evidence = evidence_status(client)
         copied = _copy_evidence(evidence, tmp)
-        (tmp / "assessment.json").write_text(
+        (tmp / ASSESSMENT_FILE).write_text(
             json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
         zip_name = f"{safe_name(client.id, 'client')}.zip"
@@ -212,7 +171,7 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
             "settings": list(assessment.settings),
             "toolkit_version": __version__,
             "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "today": today.isoformat() if today else None,
+            "today": today.isoformat(),
             "inputs": _inputs(client, evidence),
             "files": [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p), "bytes": p.stat().st_size}
                       for p in files],
@@ -220,15 +179,15 @@ def build_package(client_or_dir: Client | Path | str, *, round=2025, rulebook=No
             "brief": {k: Path(v).name for k, v in brief.items()},
             "evidence_copied": copied,
             "zip": zip_name,
-            "summary": _summary(client, assessment),
+            "summary": summary(client, assessment),
             "notes": notes,
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
         _write_zip(tmp, tmp / zip_name)
 
     return PackageResult(path=target, manifest=manifest, assessment=assessment,
-                         files=[target / f["path"] for f in manifest["files"]] + [target / "manifest.json",
+                         files=[target / f["path"] for f in manifest["files"]] + [target / MANIFEST_FILE,
                                                                                   target / zip_name])
 
 

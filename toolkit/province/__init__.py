@@ -1,1 +1,1 @@
-"""Stage 5 — reading packages, the province decision, the province tables, reference data."""
+"""Stage 5 — the province decision (decision), the province tables (tables) and briefing, reference data."""

@@ -62,6 +62,7 @@ from toolkit.core.errors import BatchError
 from toolkit.core.naming import inside, safe_name
 from toolkit.core.hashing import sha256_file
 from toolkit.core.paths import criteria_dir, data_dir, notebooks_dir, rounds_dir, templates_dir
+from toolkit.package.manifest import package_complete
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
 PROVINCE_NOTEBOOK = "province_summary.ipynb"
@@ -205,40 +206,6 @@ def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Pa
         "parameters": {k: str(v) for k, v in sorted(parameters.items())},
         "toolkit_version": __version__,
     }
-
-
-def package_complete(package: Path | str | None) -> bool:
-    """A package folder with a readable manifest.json whose listed files all exist."""
-    if not package:
-        return False
-    package = Path(package)
-    manifest = package / "manifest.json"
-    if not manifest.is_file():
-        return False
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    for rel in _manifest_files(data):
-        if not (package / rel).exists():
-            return False
-    return True
-
-
-def _manifest_files(data: Any) -> list[str]:
-    files = data.get("files") if isinstance(data, dict) else None
-    out: list[str] = []
-    if isinstance(files, dict):
-        out = [str(k) for k in files]
-    elif isinstance(files, list):
-        for f in files:
-            if isinstance(f, str):
-                out.append(f)
-            elif isinstance(f, dict):
-                name = f.get("path") or f.get("file") or f.get("name")
-                if name:
-                    out.append(str(name))
-    return [f for f in out if not Path(f).is_absolute() and ".." not in Path(f).parts]
 
 
 # -- the state of earlier runs -------------------------------------------------------------------
@@ -626,7 +593,7 @@ def _client_task_base(folder_arg: str) -> tuple[Path, str, str | None]:
 def run_batch(
     clients: Iterable[str | Path],
     *,
-    round: int = 2025,
+    round: int | None = None,
     rulebook: str | None = None,
     output: str | Path = "output",
     jobs: int = 2,
@@ -645,17 +612,18 @@ def run_batch(
 ) -> BatchResult:
     """Run the client notebook for every client folder, then the province summary. See module doc.
 
+    ``round``: the round's year (None: ``toolkit.assess.rounds.default_round``).
     ``parameters``: extra notebook parameters (validated against the notebook's declared ones).
     ``province_notebook``: ``None`` → notebooks/province_summary.ipynb; ``False`` → none.
     ``kernel``: ``"auto"`` (the preloading fork server where available), ``"fork"``, or a kernel name.
     """
     stream = stream or sys.stderr
-    from toolkit.assess.rounds import load_round
+    from toolkit.assess.rounds import default_round, load_round
     from toolkit.assess.rulebook import load_rulebook
 
     # Arguments every client shares are checked once, before anything is written: a misspelt round or
     # rulebook is one clear error, not the same failure in every client's notebook.
-    round_ = load_round(round).year
+    round_ = load_round(round if round is not None else default_round()).year
     if rulebook:
         load_rulebook(rulebook)
     if jobs < 1:
