@@ -251,3 +251,14 @@ def test_cmd_province_on_a_missing_folder_or_a_file(tmp_path, capsys):
     assert "是文件，不是输出文件夹" in capsys.readouterr().err
     assert main(["province", str(tmp_path), "--round", "abc"]) == 2
     assert "不是年度" in capsys.readouterr().err
+
+
+def test_the_rank_intervals_ask_the_same_province_decision():
+    """The Monte Carlo of toolkit.province.uncertainty counts a draw as recommended exactly when the province
+    decision would: the cluster that does not qualify takes no place, so the third is in."""
+    from toolkit.province.uncertainty import province_decide
+
+    rows = [(types.SimpleNamespace(key=k, name=k, sub_field=k), score, overall)
+            for k, score, overall in [("a", 100.0, ELIGIBLE), ("b", 59.0, NOT_ELIGIBLE), ("c", 50.0, INCOMPLETE)]]
+    assert province_decide(2)(rows) == {"a", "c"}
+    assert province_decide(1)(rows) == {"a"}

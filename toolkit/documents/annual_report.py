@@ -25,6 +25,7 @@ from toolkit.core.paths import templates_dir
 from toolkit.documents.render import render
 from toolkit.intake import schema
 from toolkit.intake.model import TIERS, Client, Value
+from toolkit.assess.measures import plan_actual, year_on_year
 
 TEMPLATE = "annual_report.docx"
 REVIEW_RULEBOOK = "review-2022"
@@ -79,7 +80,8 @@ def context(client: Client, year: int, assessment=None) -> dict[str, Any]:
             change = (("提高" if now >= prev else "下降") + fmt.points(abs(now - prev), 1)
                       if prev is not None and now is not None else "—")
         else:
-            change = fmt.growth((now / prev - 1) * 100) if prev and now is not None and prev > 0 else "—"
+            rate = year_on_year(prev, now)
+            change = fmt.growth(rate) if rate is not None else "—"
         indicators.append({"label": row["label"], "unit": unit, "prev": _amount(prev, unit),
                            "value": _amount(now, unit), "change": change})
     plan = []
@@ -92,7 +94,7 @@ def context(client: Client, year: int, assessment=None) -> dict[str, Any]:
             continue
         plan.append({"name": target.name, "unit": target.unit, "base": _amount(_num(target.base_value), target.unit),
                      "target": _amount(_num(target.target_value), target.unit),
-                     "actual": _amount(_num(by.get(f"{target.name}实际完成值")), target.unit),
+                     "actual": _amount(_num(plan_actual(client, target)[0]), target.unit),
                      "progress": f"已完成规划增量的{fmt.number(r.value, 1)}%"})
     counts = {t: 0 for t in TIERS}
     for f in client.firms:

@@ -398,7 +398,9 @@ def cmd_new_client(args) -> int:
     if not name:
         raise ToolkitError("--name 不能为空：写集群名称，如 --name 某某县智能家电产业集群")
     years = sorted(args.years) if args.years else default_years()  # 2024 2023 2022 means the same three years
-    this_year = dt.date.today().year
+    from toolkit.core.clock import today
+
+    this_year = today().year
     if args.years and years[-1] > this_year:
         raise ToolkitError(f"--years {' '.join(map(str, args.years))}：{years[-1]} 年还没有统计数据；"
                            f"指标年度是申报前已结束的三个年度，如 --years {' '.join(map(str, default_years()))}")

@@ -107,12 +107,14 @@ class ProvinceDecision:
         return [d for d in self.reviews if d.overall == ELIGIBLE]
 
 
-def _readiness(r: PackageRecord) -> float:
-    return r.readiness if r.readiness is not None else -1.0
+def rank_key(readiness: float | None, overall: str, name: str) -> tuple:
+    """The ranking rule as a sort key: readiness, highest first; then 符合条件 before 待补充完善 before the
+    rest; then the name (so equal scores always rank the same way)."""
+    return (-(readiness if readiness is not None else -1.0), {ELIGIBLE: 0, INCOMPLETE: 1}.get(overall, 2), name)
 
 
 def _order(r: PackageRecord):
-    return (-_readiness(r), {ELIGIBLE: 0, INCOMPLETE: 1}.get(r.overall, 2), r.name)
+    return rank_key(r.readiness, r.overall, r.name)
 
 
 def decide_recommendations(records: Iterable[PackageRecord], quota: int | None, *,

@@ -31,6 +31,8 @@ from toolkit.assess import readiness
 from toolkit.assess.assessment import overall_verdict
 from toolkit.assess.measures import OPERATORS, growth_rate
 from toolkit.assess.result import FAIL, PASS, Assessment, CriterionResult
+from toolkit.package.manifest import PackageRecord
+from toolkit.province.decision import decide_recommendations, rank_key
 
 GROWTH_MEASURES = ("cluster_output_growth", "sme_rd_growth")
 GROWTH_NAMES = {"cagr": "复合年均增长率", "mean_yoy": "逐年增长率平均"}
@@ -155,10 +157,19 @@ def _results_under(c: RankInput, method: str) -> list[CriterionResult]:
 
 
 def _order(rows: list[tuple[RankInput, float, str]]) -> list[str]:
-    """Candidates by score, then verdict, then name: the order the province tables use."""
-    verdict_order = {"符合条件": 0, "待补充完善": 1}
-    return [c.key for c, score, overall in
-            sorted(rows, key=lambda t: (-t[1], verdict_order.get(t[2], 2), t[0].name))]
+    """Candidates in the province decision's order (``toolkit.province.decision.rank_key``)."""
+    return [c.key for c, score, overall in sorted(rows, key=lambda t: rank_key(t[1], t[2], t[0].name))]
+
+
+def province_decide(quota: int | None, *, one_per_sub_field: bool | None = None) -> Decide:
+    """The province decision (``toolkit.province.decision``) as a ``Decide``: the keys it recommends
+    (拟推荐, within the quota, one per 细分领域, none that does not qualify) among the rows of a draw."""
+    def decide(rows: list[tuple[RankInput, float, str]]) -> set[str]:
+        records = [PackageRecord(client_id=c.key, cluster_name=c.name, recommender="", overall=overall,
+                                 readiness=score, sub_field=c.sub_field) for c, score, overall in rows]
+        return {d.record.client_id for d in decide_recommendations(records, quota, one_per_sub_field=one_per_sub_field)
+                if d.recommended}
+    return decide
 
 
 def _percentile(sorted_values: Sequence, q: float):
