@@ -41,11 +41,11 @@ def build(out: Path) -> Path:
     doc.add_heading("一、集群基本情况", level=1)
     doc.add_paragraph("{{ intro }}", style=body)
     doc.add_heading("二、{{ year }}年主要指标", level=1)
-    _rows(doc, ["指标", "单位", "{{ prev_year }}年", "{{ year }}年", "同比"], [52, 18, 30, 30, 30],
+    _rows(doc, ["指标", "单位", "{{ prev_year }}年", "{{ year }}年", "同比"], [50, 18, 28, 28, 30],
           "r", "indicators", ["{{ r.label }}", "{{ r.unit }}", "{{ r.prev }}", "{{ r.value }}", "{{ r.change }}"])
     doc.add_heading("三、三年发展规划目标完成情况", level=1)
     doc.add_paragraph("{%p if plan %}")
-    _rows(doc, ["目标", "单位", "基期值", "目标值", "{{ year }}年实际", "完成进度"], [40, 14, 24, 24, 26, 32],
+    _rows(doc, ["目标", "单位", "基期值", "目标值", "{{ year }}年实际", "完成进度"], [38, 14, 22, 22, 26, 32],
           "t", "plan", ["{{ t.name }}", "{{ t.unit }}", "{{ t.base }}", "{{ t.target }}", "{{ t.actual }}",
                         "{{ t.progress }}"])
     doc.add_paragraph("{{ plan_note }}", style=house.note_style(doc))

@@ -25,10 +25,9 @@ from toolkit.core.paths import templates_dir
 from toolkit.documents.render import render
 from toolkit.intake import schema
 from toolkit.intake.model import TIERS, Client, Value
-from toolkit.assess.measures import plan_actual, year_on_year
+from toolkit.assess.measures import plan_achievement, plan_actual, year_on_year
 
 TEMPLATE = "annual_report.docx"
-REVIEW_RULEBOOK = "review-2022"
 S = str
 CONTEXT_SPEC: dict[str, Any] = {
     "cluster": {"name": S, "applicant": S, "recognised_year": S},
@@ -65,11 +64,8 @@ def check_year(client: Client, year: int) -> None:
                            f"年度报告报送最新一个年度，请用 --year {client.years[-1]}")
 
 
-def context(client: Client, year: int, assessment=None) -> dict[str, Any]:
-    from toolkit.assess.assessment import assess
-
+def context(client: Client, year: int) -> dict[str, Any]:
     check_year(client, year)
-    assessment = assessment or assess(client, REVIEW_RULEBOOK)
     indicators = []
     for row in schema.sheet("indicators")["rows"]:
         prev, now = _num(client.indicator(row["id"], year - 1)), _num(client.indicator(row["id"], year))
@@ -85,17 +81,12 @@ def context(client: Client, year: int, assessment=None) -> dict[str, Any]:
         indicators.append({"label": row["label"], "unit": unit, "prev": _amount(prev, unit),
                            "value": _amount(now, unit), "change": change})
     plan = []
-    for r in assessment.results:
-        if r.kind != "plan" or r.value is None:
-            continue
-        by = {i.name: i.value for i in r.inputs}
-        target = next((t for t in client.plan if f"{t.name}目标值" in by), None)
-        if target is None:
-            continue
+    for target in client.plan:
+        actual = plan_actual(client, target)[0]
+        achieved, _ = plan_achievement(target.base_value, target.target_value, actual, target.higher_is_better)
         plan.append({"name": target.name, "unit": target.unit, "base": _amount(_num(target.base_value), target.unit),
-                     "target": _amount(_num(target.target_value), target.unit),
-                     "actual": _amount(_num(plan_actual(client, target)[0]), target.unit),
-                     "progress": f"已完成规划增量的{fmt.number(r.value, 1)}%"})
+                     "target": _amount(_num(target.target_value), target.unit), "actual": _amount(actual, target.unit),
+                     "progress": f"已完成规划增量的{fmt.number(achieved, 1)}%" if achieved is not None else "—"})
     counts = {t: 0 for t in TIERS}
     for f in client.firms:
         for t in f.tiers:
