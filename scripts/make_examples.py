@@ -151,7 +151,7 @@ def qingchuan() -> dict:
                   "leading_industry": "家用电器制造", "sub_field": "智能小家电", "area_km2": 68.5,
                   "applicant": "青川县经济和信息化局", "contact_name": "张敏", "contact_phone": "0576-65500000",
                   "application_type": "新申报", "brand": "“青川小家电”区域品牌",
-                  "operating_body": "青川县小家电产业集群促进中心"},
+                  "operating_body": "青川县小家电产业集群促进中心", "provincial_recognition": "是"},
         "indicators": {
             "cluster_output": [52.3, 58.9, 66.1], "leading_output": [40.1, 45.6, 51.8],
             "sme_output": [39.8, 44.7, 50.2], "sme_rd": [15200, 17300, 19900], "platform_rate": [18.5, 22.0, 26.4],
@@ -199,7 +199,7 @@ def linquan() -> dict:
                   "leading_industry": "造纸和纸制品业", "sub_field": "特种纸", "area_km2": 45.2,
                   "applicant": "林泉县工业和信息化局", "contact_name": "王磊", "contact_phone": "0379-66120000",
                   "application_type": "新申报", "brand": "“林泉特纸”集体商标",
-                  "operating_body": "林泉县特种纸产业发展服务中心"},
+                  "operating_body": "林泉县特种纸产业发展服务中心", "provincial_recognition": "否"},
         "indicators": {
             "cluster_output": [33.6, 35.9, 38.4], "leading_output": [28.6, 30.5, 32.6],
             "sme_output": [26.9, 28.7, 30.7], "sme_rd": [6800, 7350, 7930], "platform_rate": [9.0, 10.5, 12.0],
@@ -240,7 +240,7 @@ def minshan() -> dict:
                   "leading_industry": "调味品制造", "sub_field": "复合调味料", "area_km2": 96,
                   "applicant": "岷山县经济信息化和科学技术局", "contact_name": "李娟", "contact_phone": "0833-52610000",
                   "application_type": "新申报", "brand": "“岷山味道”区域公用品牌",
-                  "operating_body": "岷山县调味品产业集群发展促进会"},
+                  "operating_body": "岷山县调味品产业集群发展促进会", "provincial_recognition": "是"},
         "indicators": {
             "cluster_output": [40.8, 44.1, 49.6], "leading_output": [29.4, 31.8, 35.6],
             "sme_output": [29.0, 31.4, 35.2], "sme_rd": [5200, 5746, 6350], "platform_rate": [7.2, 8.3, 9.5],
@@ -285,7 +285,7 @@ def dongtang() -> dict:
                   "leading_industry": "纺织业", "sub_field": "高端纺织面料", "area_km2": 82.4,
                   "applicant": "东塘县工业和信息化局", "contact_name": "陈静", "contact_phone": "0518-87230000",
                   "application_type": "复核", "recognised_year": 2022, "brand": "“东塘面料”区域品牌",
-                  "operating_body": "东塘县纺织面料产业集群促进中心"},
+                  "operating_body": "东塘县纺织面料产业集群促进中心", "provincial_recognition": "是"},
         "indicators": {
             "cluster_output": [61.2, 66.0, 70.3], "leading_output": [49.5, 53.6, 57.4],
             "sme_output": [46.8, 50.1, 53.2], "sme_rd": [21000, 23500, 26100], "platform_rate": [20.0, 25.5, 31.0],

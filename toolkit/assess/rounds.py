@@ -56,10 +56,16 @@ class WesternRelaxation:
 
 @dataclass(frozen=True)
 class ProvinceDeadline:
+    """A province's own rules for a round (``province_deadlines`` in the round file): its deadline for
+    the counties, a limit per 设区市, and whether only clusters recognised at provincial level may be
+    recommended. The province decision applies them (``toolkit.province.decision``)."""
+
     date: dt.date | None
     note: str
     confidence: str = "H"
     max_per_city: int | None = None
+    requires_provincial_recognition: bool = False
+    source: str = ""
 
 
 @dataclass
@@ -190,9 +196,14 @@ def load_round(year: "int | str | Round") -> Round:
     for prov, d in (data.get("province_deadlines") or {}).items():
         if prov not in PROVINCES and prov not in PLAN_CITIES and prov != XPCC:
             raise RoundError(f"{f} › province_deadlines › {prov}: 不是省级行政区或计划单列市的全称")
-        pds[prov] = ProvinceDeadline(_date(d.get("date"), f"{f} › province_deadlines › {prov} › date"),
+        where = f"{f} › province_deadlines › {prov}"
+        prerequisite = d.get("requires_provincial_recognition", False)
+        if not isinstance(prerequisite, bool):
+            raise RoundError(f"{where} › requires_provincial_recognition: 应为 true 或 false，实际为“{prerequisite}”")
+        pds[prov] = ProvinceDeadline(_date(d.get("date"), f"{where} › date"),
                                      str(d.get("note", "")), str(d.get("confidence", "H")),
-                                     _int(d.get("max_per_city"), f"{f} › province_deadlines › {prov} › max_per_city"))
+                                     _int(d.get("max_per_city"), f"{where} › max_per_city"),
+                                     prerequisite, str(d.get("source", "")))
     wr = data.get("western_relaxation") or {}
     relax = WesternRelaxation(available=wr.get("available"), text=str(wr.get("text", "")),
                               source=str(wr.get("source", "")),

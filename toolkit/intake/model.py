@@ -196,6 +196,12 @@ class Client:
         return self.get("sub_field", "")
 
     @property
+    def provincial_recognition(self) -> bool | None:
+        """Whether the cluster is recognised at provincial level (是/否); None when not answered."""
+        v = self.get("provincial_recognition")
+        return None if v is None else v == "是"
+
+    @property
     def latest_year(self) -> int:
         return self.years[-1]
 

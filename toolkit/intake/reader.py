@@ -331,6 +331,12 @@ def _read_basic(r: _Reader) -> dict[str, Value]:
             rows[key] = row
     for n, f in enumerate(spec["fields"], start=2):
         row = rows.get(_norm(f["label"]))
+        if row is None and not f.get("required"):
+            # an optional item a workbook of an earlier template does not have yet: blank, said once
+            r.add(ws.title, f"A{n}", f"没有「{f['label']}」一行（可选项，按未填写处理）",
+                  f"如需填写，在第一列空行写「{f['label']}」，内容填在 B 列", ws.cell(n, 1).value, "warning")
+            out[f["id"]] = Value(None, None)
+            continue
         if row is None:
             r.add(ws.title, f"A{n}", f"缺少「{f['label']}」一行（第一列的项目名称被改动或删除）",
                   f"在 A 列恢复「{f['label']}」，内容填在 B 列", ws.cell(n, 1).value)

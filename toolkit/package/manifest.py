@@ -55,6 +55,7 @@ def summary(client: Client, assessment: Assessment) -> dict[str, Any]:
         "sub_field": client.sub_field,
         "application_type": client.application_type,
         "recognised_year": client.recognised_year,
+        "provincial_recognition": client.provincial_recognition,
         "output_latest": _latest(client, "cluster_output"),
         "output_year": client.latest_year,
         "output_growth": growth,
@@ -82,6 +83,7 @@ class PackageRecord:
     county: str = ""
     leading_industry: str = ""
     recognised_year: int | str | None = None
+    provincial_recognition: bool | None = None  # 已获省级特色产业集群认定; None when not answered
     output_latest: float | None = None  # 集群工业总产值 of the latest year, 亿元
     output_growth: float | None = None  # the assessment's average annual growth, %
     round: int | str | None = None
@@ -136,6 +138,8 @@ def _record(s: dict, assessment: Assessment, *, client_id: str, round=None, fold
         county=_text(s.get("county")) or _text(assessment.county),
         leading_industry=_text(s.get("leading_industry")),
         recognised_year=s.get("recognised_year"),
+        provincial_recognition=s.get("provincial_recognition") if isinstance(s.get("provincial_recognition"), bool)
+        else None,
         output_latest=_number(s.get("output_latest")),
         output_growth=assessment.value_of("cluster_output_growth")[1],
         round=round if round is not None else assessment.round,

@@ -13,6 +13,10 @@ The rule, from the round notices (``data/rounds/``, the policy reference):
 - **one per 细分领域** — of candidates declaring the same 细分领域, only the best ranked is recommended
   (同领域不推荐 for the others); where a round says the rule no longer holds (``one_per_sub_field: false``)
   they are only flagged;
+- **the province's own rules** (the round file's ``province_deadlines`` › 推荐单位): where only clusters
+  recognised at provincial level may be recommended, one that is not is 未获省级认定 and uses no
+  place (one that has not answered is flagged for checking); where a limit per 设区市 applies, a
+  candidate beyond it is 超出设区市名额 and uses no place;
 - **quota** — ``Round.quota_for(推荐单位)``: a province's, or the smaller one of a 计划单列市 and the
   新疆生产建设兵团. The recommended take the places in rank order; beyond the quota a candidate is
   超出名额 (a submission over quota is rejected outright). An unknown quota is said, never guessed;
@@ -40,6 +44,8 @@ QUOTA_UNKNOWN = "拟推荐（名额待核实）"
 OVER_QUOTA = "超出名额"
 SAME_FIELD = "同领域不推荐"  # the better one of the 细分领域 is recommended
 NOT_QUALIFIED = "暂不推荐"
+NO_PROVINCIAL = "未获省级认定"    # the province admits only clusters recognised at provincial level
+OVER_CITY = "超出设区市名额"      # the province limits the clusters per 设区市
 RECOMMENDED = (RECOMMEND, RECOMMEND_INCOMPLETE, QUOTA_UNKNOWN)
 # Reviews
 REVIEW_PASS = "建议通过复核"
@@ -118,8 +124,11 @@ def _order(r: PackageRecord):
 
 
 def decide_recommendations(records: Iterable[PackageRecord], quota: int | None, *,
-                           one_per_sub_field: bool | None = None) -> list[Decision]:
-    """The new applications, ranked, each with its 推荐意见 and reasons (see the module docstring)."""
+                           one_per_sub_field: bool | None = None, rules=None, recommender: str = "") -> list[Decision]:
+    """The new applications, ranked, each with its 推荐意见 and reasons (see the module docstring).
+    ``rules``: the province's own rules for the round (``rounds.ProvinceDeadline``), or None."""
+    source = f"（{rules.source or rules.note}）" if rules is not None and (rules.source or rules.note) else ""
+    per_city: dict[str, int] = {}
     rows = [Decision(r, rank) for rank, r in
             enumerate(sorted((r for r in records if not r.is_review), key=_order), 1)]
     by_field: dict[str, list[Decision]] = {}
@@ -133,6 +142,15 @@ def decide_recommendations(records: Iterable[PackageRecord], quota: int | None, 
             d.status = NOT_QUALIFIED
             d.reasons.append("评估结论为不符合条件，不占用推荐名额")
             continue
+        if rules is not None and rules.requires_provincial_recognition:
+            if d.record.provincial_recognition is False:
+                d.status = NO_PROVINCIAL
+                d.reasons.append(f"{recommender or '本省'}只推荐已获省级特色产业集群认定的集群{source}；"
+                                 f"该集群未获省级认定，不占用推荐名额")
+                continue
+            if d.record.provincial_recognition is None:
+                d.reasons.append(f"{recommender or '本省'}只推荐已获省级认定的集群{source}；"
+                                 f"该集群未填报是否已获省级认定，推荐前须核实")
         same = [o for o in by_field.get(field_, []) if o is not d] if field_ else []
         if same:
             d.reasons.append(f"与{'、'.join(o.name for o in same)}同属“{field_}”细分领域，每个细分领域只推荐一个集群"
@@ -140,16 +158,25 @@ def decide_recommendations(records: Iterable[PackageRecord], quota: int | None, 
             if d is not by_field[field_][0] and one_per_sub_field is not False:
                 d.status = SAME_FIELD
                 continue
+        city = d.record.city
+        if rules is not None and rules.max_per_city and city and per_city.get(city, 0) >= rules.max_per_city:
+            d.status = OVER_CITY
+            d.reasons.append(f"{recommender or '本省'}每个设区市推荐不超过{rules.max_per_city}个{source}；"
+                             f"{city}已有{per_city[city]}个排名在前的集群拟推荐")
+            continue
         if quota is None:
             d.status = QUOTA_UNKNOWN
             d.reasons.append("本轮推荐名额未获取，请以通知原文为准")
         elif used < quota:
             used += 1
             d.place = used
+            per_city[city] = per_city.get(city, 0) + 1
             d.status = RECOMMEND if d.overall == ELIGIBLE else RECOMMEND_INCOMPLETE
         else:
             d.status = OVER_QUOTA
             d.reasons.append(f"超出推荐名额（{quota}个）：超出名额的推荐不予受理")
+        if d.status == QUOTA_UNKNOWN:
+            per_city[city] = per_city.get(city, 0) + 1
         if d.overall == INCOMPLETE:
             d.reasons.append("尚有佐证材料或数据待补充")
     return rows
@@ -181,8 +208,9 @@ def decide(records: Iterable[PackageRecord], round, *, recommender: str | None =
         recommender=recommender,
         year=rnd.year if rnd is not None else 0,
         quota=quota,
-        recommendations=decide_recommendations(records, quota,
-                                               one_per_sub_field=getattr(rnd, "one_per_sub_field", None)),
+        recommendations=decide_recommendations(
+            records, quota, one_per_sub_field=getattr(rnd, "one_per_sub_field", None),
+            rules=(rnd.province_deadlines.get(recommender) if rnd is not None else None), recommender=recommender),
         reviews=decide_reviews(records, getattr(rnd, "review_batch", None)),
         round=rnd,
         folder=folders.pop() if len(folders) == 1 else None,

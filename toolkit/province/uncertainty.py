@@ -84,6 +84,7 @@ class RankInput:
     growth_method: str = "cagr"       # the rulebook's nominal method
     growth_fixed: bool = False        # True where the rulebook does not allow another method
     sub_field: str = ""
+    record: PackageRecord | None = None  # the package it stands for (city, provincial recognition …)
 
 
 @dataclass
@@ -161,15 +162,58 @@ def _order(rows: list[tuple[RankInput, float, str]]) -> list[str]:
     return [c.key for c, score, overall in sorted(rows, key=lambda t: rank_key(t[1], t[2], t[0].name))]
 
 
-def province_decide(quota: int | None, *, one_per_sub_field: bool | None = None) -> Decide:
+def province_decide(quota: int | None, *, one_per_sub_field: bool | None = None, rules=None,
+                    recommender: str = "") -> Decide:
     """The province decision (``toolkit.province.decision``) as a ``Decide``: the keys it recommends
-    (拟推荐, within the quota, one per 细分领域, none that does not qualify) among the rows of a draw."""
+    (拟推荐, within the quota, one per 细分领域, the province's own rules, none that does not qualify)
+    among the rows of a draw."""
     def decide(rows: list[tuple[RankInput, float, str]]) -> set[str]:
-        records = [PackageRecord(client_id=c.key, cluster_name=c.name, recommender="", overall=overall,
-                                 readiness=score, sub_field=c.sub_field) for c, score, overall in rows]
-        return {d.record.client_id for d in decide_recommendations(records, quota, one_per_sub_field=one_per_sub_field)
+        records = [replace(c.record, client_id=c.key, readiness=score, overall=overall) if getattr(c, "record", None)
+                   else PackageRecord(client_id=c.key, cluster_name=c.name, recommender=recommender, overall=overall,
+                                      readiness=score, sub_field=c.sub_field)
+                   for c, score, overall in rows]
+        return {d.record.client_id for d in decide_recommendations(records, quota, one_per_sub_field=one_per_sub_field,
+                                                                   rules=rules, recommender=recommender)
                 if d.recommended}
     return decide
+
+
+def inputs_of(decision) -> tuple[list[RankInput], list[str]]:
+    """The Monte Carlo's candidates from a ``ProvinceDecision``'s new applications, with the rulebook's
+    weights, cap and growth method; what could not be read is said."""
+    from toolkit.assess.rulebook import load_rulebook
+    from toolkit.core.errors import ToolkitError
+
+    out, notes, books = [], [], {}
+    for d in decision.recommendations:
+        a = d.record.assessment
+        if a is None:
+            notes.append(f"{d.name}：评估结果缺失，未参与排名区间")
+            continue
+        if a.rulebook not in books:
+            try:
+                books[a.rulebook] = load_rulebook(a.rulebook)
+            except ToolkitError:
+                books[a.rulebook] = None
+                notes.append(f"规则库 {a.rulebook} 未找到：{d.name} 按各维度等权、封顶59分计算")
+        rb = books[a.rulebook]
+        weights = dict((rb.readiness.get("weights") if rb else None) or {k: 1.0 for k in range(1, 9)})
+        cap = rb.readiness.get("cap_on_fail", readiness.DEFAULT_CAP) if rb else readiness.DEFAULT_CAP
+        method = (rb.settings.get("growth_method") if rb else None) or a.growth_method or "cagr"
+        out.append(RankInput(key=d.record.client_id, name=d.name, assessment=a, weights=weights, cap_on_fail=cap,
+                             growth_method=method, sub_field=d.record.sub_field, record=d.record))
+    return out, notes
+
+
+def intervals_for(decision, alternatives: Alternatives | None = None) -> RankUncertainty:
+    """Rank intervals for one 推荐单位's decision, decided in every draw by the same province decision."""
+    rnd = decision.round
+    inputs, notes = inputs_of(decision)
+    rules = rnd.province_deadlines.get(decision.recommender) if rnd is not None else None
+    u = rank_intervals(inputs, province_decide(decision.quota, one_per_sub_field=getattr(rnd, "one_per_sub_field", None),
+                                               rules=rules, recommender=decision.recommender), alternatives)
+    u.notes = notes + u.notes
+    return u
 
 
 def _percentile(sorted_values: Sequence, q: float):
