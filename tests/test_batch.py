@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from toolkit.run.batch import FAILED, OK, SKIPPED, package_complete, run_batch
+from toolkit.run.batch import FAILED, OK, SKIPPED, package_complete, rulebook_files, run_batch
 from toolkit.core.errors import BatchError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,6 +229,45 @@ def test_a_restyled_template_makes_the_next_run_redo_the_package(tmp_path, monke
     memo = templates / "memo.docx"
     memo.write_bytes(memo.read_bytes() + b"\0")  # a consultancy's restyled memo
     assert [r.status for r in _stub_batch(clients, output).runs] == [OK]
+
+
+def test_an_edited_base_rulebook_beside_a_custom_one_makes_the_next_run_redo_the_package(tmp_path):
+    """A consultancy's rulebook extends the national criteria it keeps beside it (found there first):
+    editing that base changes the rulebook, so the packages it shapes are made again."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    base = rules / "national-2022.yaml"
+    shutil.copy(ROOT / "data" / "criteria" / "national-2022.yaml", base)
+    custom = rules / "custom.yaml"
+    custom.write_text("id: custom\nextends: national-2022\nversion: '2025.1'\n", encoding="utf-8")
+    assert rulebook_files(custom) == [base.resolve(), custom.resolve()]
+    clients = _copy(tmp_path, "qingchuan")
+    output = tmp_path / "out"
+    assert [r.status for r in _stub_batch(clients, output, rulebook=str(custom)).runs] == [OK]
+    assert [r.status for r in _stub_batch(clients, output, rulebook=str(custom)).runs] == [SKIPPED]
+    text = base.read_text(encoding="utf-8")
+    assert text.count("threshold: 40\n") == 1
+    base.write_text(text.replace("threshold: 40\n", "threshold: 45\n"), encoding="utf-8")  # 1.2 raised
+    assert [r.status for r in _stub_batch(clients, output, rulebook=str(custom)).runs] == [OK]
+    assert [r.status for r in _stub_batch(clients, output, rulebook=str(custom)).runs] == [SKIPPED]
+
+
+def test_an_edited_toolkit_source_file_makes_the_next_run_redo_the_package(tmp_path, monkeypatch):
+    """The toolkit's own code is part of what a package is made from: a changed measure (here in a copy
+    of the package the fingerprint is pointed at) re-runs the clients, though the version is the same."""
+    import toolkit.run.batch as batch
+
+    code = tmp_path / "toolkit"
+    shutil.copytree(ROOT / "toolkit", code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(batch, "source_dir", lambda: code)
+    clients = _copy(tmp_path, "qingchuan", "linquan")
+    output = tmp_path / "out"
+    assert [r.status for r in _stub_batch(clients, output, jobs=2).runs] == [OK, OK]
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, SKIPPED]
+    measures = code / "assess" / "measures.py"
+    measures.write_text(measures.read_text(encoding="utf-8") + "\n# a changed measure\n", encoding="utf-8")
+    assert [r.status for r in _stub_batch(clients, output, jobs=2).runs] == [OK, OK]
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, SKIPPED]
 
 
 def _variant(tmp_path: Path, name: str, edit) -> Path:

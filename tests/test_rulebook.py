@@ -103,9 +103,9 @@ def test_new_province_of_only_differences_in_a_temporary_folder(tmp_path):
     assert r12.verdict == "达标" and r12.threshold == 20 and not r12.verified and "1.2" in a.unverified
     assert "4.3" not in [r.id for r in a.results]
     assert a.result("8.9").verdict == "达标"
-    # mean of year-on-year rates: (28/25 − 1 + 31/28 − 1) / 2 = 11.36%
+    # mean of year-on-year rates: (28/25 − 1 + 31/28 − 1) / 2 = 11.357% (the CAGR would be 11.355%)
     r15 = a.result("1.5")
-    assert r15.value == pytest.approx(((28 / 25 - 1) + (31 / 28 - 1)) / 2 * 100)
+    assert r15.value == pytest.approx(11.35714, abs=1e-5)
     assert "÷ 2" in r15.formula and "28 ÷ 25" in r15.formula
     assert any("逐年增长率" in s for s in a.settings)
     # the national criteria still fail that client
@@ -121,7 +121,23 @@ def test_extends_a_sibling_file_first(tmp_path):
     child = write(tmp_path, "child.yaml", "id: child\nextends: base\n")
     rb = load_rulebook(child)
     assert rb.chain == ["base", "child"] and rb.criterion("1.2").threshold == 60
+    assert rb.files == [(tmp_path / "base.yaml").resolve(), child.resolve()]
     assert assess(make_client(), child).result("1.2").verdict == "未达标"
+
+
+def test_a_sibling_base_removed_is_no_longer_read(tmp_path):
+    """A copy of the national criteria beside a consultant's file shadows the installed one; once it is
+    deleted, the installed one is read again (not the copy remembered from an earlier load)."""
+    installed = load_rulebook("national-2022")
+    sibling = tmp_path / "national-2022.yaml"
+    text = installed.path.read_text(encoding="utf-8")
+    sibling.write_text(text.replace("threshold: 40\n", "threshold: 60\n", 1), encoding="utf-8")
+    child = write(tmp_path, "child.yaml", "id: child\nextends: national-2022\n")
+    rb = load_rulebook(child)
+    assert rb.criterion("1.2").threshold == 60 and rb.files == [sibling.resolve(), child.resolve()]
+    sibling.unlink()
+    rb = load_rulebook(child)
+    assert rb.criterion("1.2").threshold == 40 and rb.files == [installed.path, child.resolve()]
 
 
 BAD = [

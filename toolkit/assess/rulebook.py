@@ -112,6 +112,7 @@ class Rulebook:
     readiness: dict[str, Any]
     western_relaxation: dict[str, dict]
     chain: list[str]  # ids from the base to this rulebook, e.g. ["national-2022", "yunnan"]
+    files: list[Path] = field(default_factory=list)  # the files read, base first (as ``chain``), resolved
     notes: list[str] = field(default_factory=list)
     applies_to: str = "新申报"
     consequence: str = ""  # e.g. the review's 撤销认定
@@ -188,9 +189,10 @@ def _read(path: Path) -> dict:
     return copy.deepcopy(data)
 
 
-def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], dict[str, str]]:
-    """Merge ``path`` over its base. Returns the merged data, the chain of ids, and per criterion the
-    file that last touched it (named in errors) and the file that last set what it tests."""
+def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], dict[str, str], list[Path]]:
+    """Merge ``path`` over its base. Returns the merged data, the chain of ids, per criterion the
+    file that last touched it (named in errors) and the file that last set what it tests, and the
+    files read (base first)."""
     if path in seen:
         chain = " → ".join(p.name for p in seen + (path,))
         raise RulebookError(path.name, "extends", f"循环继承：{chain}")
@@ -222,7 +224,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
             raise RulebookError(fname, f"criteria[{sorted(dup)[0]}]", "标准 id 重复")
-        return data, [str(data["id"])], origins
+        return data, [str(data["id"])], origins, [path]
 
     try:
         base_path = _locate(str(base_name), near=path.parent) if not str(base_name).endswith((".yaml", ".yml")) \
@@ -230,7 +232,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
     except RulebookError:
         raise RulebookError(fname, "extends", f"继承的规则库“{base_name}”找不到；"
                                               f"写规则库 id（{', '.join(available_rulebooks())}）或相对本文件的 YAML 路径") from None
-    base, chain, origins = _resolve(base_path, seen + (path,))
+    base, chain, origins, files = _resolve(base_path, seen + (path,))
     if "criteria" in data:
         raise RulebookError(fname, "criteria", "继承的规则库只写差异：用 overrides / add / remove，不要整段复制 criteria")
     merged = dict(base)
@@ -281,7 +283,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
         by_id[c["id"]] = c
         origins[c["id"]] = (fname, fname)
     merged["criteria"] = criteria
-    return merged, chain + [str(data["id"])], origins
+    return merged, chain + [str(data["id"])], origins, files + [path]
 
 
 def _need(c: dict, key: str, fname: str, where: str):
@@ -328,7 +330,8 @@ def _negative_items() -> set[str]:
     return {i["id"] for i in _schema()["sheets"]["negative"]["items"]}
 
 
-def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[str, str]]) -> Rulebook:
+def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[str, str]],
+           files: list[Path]) -> Rulebook:
     """``origins``: criterion id → (the file that last touched it, the file that last set what it tests)."""
     known_kinds = _evidence_kinds()
     negative_items = _negative_items()
@@ -428,7 +431,7 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[st
     return Rulebook(
         id=str(data["id"]), version=str(data.get("version", "")), title=str(data.get("title", data["id"])),
         source=str(data.get("source", "")), path=path, criteria=criteria, dimensions=dims, settings=settings,
-        readiness=readiness, western_relaxation=relax, chain=chain,
+        readiness=readiness, western_relaxation=relax, chain=chain, files=list(files),
         notes=[notes] if isinstance(notes, str) else list(notes),
         applies_to=str(data.get("applies_to", "新申报")), consequence=str(data.get("consequence", "")),
     )
@@ -442,13 +445,13 @@ def load_rulebook(name_or_path: "str | Path | Rulebook") -> Rulebook:
     if isinstance(name_or_path, Rulebook):
         return name_or_path
     path = _locate(name_or_path)
-    data, chain, origins = _resolve(path)
-    # cache on every file of the chain's modification time
-    key = (str(path), tuple(sorted((k, v[0]) for k, v in _RAW_CACHE.items())))
+    data, chain, origins, files = _resolve(path)
+    # cached on the files of its chain (as resolved now) and their modification times
+    key = (str(path), tuple((str(f), _RAW_CACHE[str(f)][0]) for f in files))
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    rb = _build(data, path, chain, origins)
+    rb = _build(data, path, chain, origins, files)
     _CACHE[key] = rb
     return rb
 

@@ -13,6 +13,11 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
+def source_dir() -> Path:
+    """The ``toolkit`` package folder itself: the code (the batch hashes it to know when to re-run)."""
+    return PACKAGE_DIR
+
+
 def project_root() -> Path:
     env = os.environ.get("CLUSTERKIT_HOME")
     return Path(env).resolve() if env else PACKAGE_DIR.parent

@@ -24,8 +24,9 @@ What it guarantees:
 - **Records.** ``<output>/batch/run-manifest.json`` and ``<output>/batch/summary.xlsx``: client,
   status, duration, failing cell, error name and message.
 - **Resume.** A client is skipped when its inputs (sha256 of intake.xlsx and of every file under
-  evidence/), the rulebook (id, version, file hash), the round, the notebook, the templates and the
-  toolkit version are unchanged since its last successful run and its package is complete. ``force=True`` re-runs.
+  evidence/), the rulebook (every file of its chain, a base it extends included), the round, the
+  notebook, the templates and the toolkit's own source code are unchanged since its last successful
+  run and its package is complete. ``force=True`` re-runs.
 - **One batch per output folder.** A lock (``<output>/.batch.lock``); a second batch waits up to
   ``wait`` seconds, then refuses with a message naming the running one.
 - **Safe parameters.** Parameters are checked against the notebook's declared ones
@@ -58,10 +59,10 @@ from typing import Any, Iterable
 
 from toolkit import __version__
 from toolkit.core.atomic import atomic_path, make_dirs, remove_leftovers, write_text, writing
-from toolkit.core.errors import BatchError
-from toolkit.core.naming import inside, safe_name
+from toolkit.core.errors import BatchError, RulebookError
 from toolkit.core.hashing import sha256_file
-from toolkit.core.paths import criteria_dir, data_dir, notebooks_dir, rounds_dir, templates_dir
+from toolkit.core.naming import inside, safe_name
+from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, templates_dir
 from toolkit.package.manifest import package_complete
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
@@ -143,33 +144,36 @@ def inputs_sha256(folder: Path) -> str:
     return h.hexdigest()
 
 
-def rulebook_files(rulebook: str | None) -> list[Path]:
-    """The file(s) a rulebook id or path is read from, including the base it overrides."""
+def rulebook_files(rulebook: str | Path | None) -> list[Path]:
+    """The files a rulebook id or path is read from, base first: its chain as the rulebook loader
+    resolves it (``Rulebook.files``; a base found beside the file counts). Empty when it cannot be
+    loaded (a rulebook removed since: the client runs again and its notebook reports why)."""
     if not rulebook:
         return []
-    p = Path(rulebook)
-    if not p.is_file():
-        p = next((criteria_dir() / f"{rulebook}{ext}" for ext in (".yaml", ".yml")
-                  if (criteria_dir() / f"{rulebook}{ext}").is_file()), None)
-        if p is None:
-            return []
-    files = [p]
+    from toolkit.assess.rulebook import load_rulebook
+
     try:
-        import yaml
-
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        base = data.get("base") or data.get("extends") if isinstance(data, dict) else None
-        if isinstance(base, str) and base != rulebook:
-            files += [f for f in rulebook_files(base) if f not in files]
-    except Exception:
-        pass
-    return files
+        return list(load_rulebook(rulebook).files)
+    except RulebookError:
+        return []
 
 
-def _files_sha(files: Iterable[Path]) -> str:
+def rulebook_sha256(rulebook: str | Path | None) -> str | None:
+    """One hash over every file of a rulebook's chain, in order; None when it cannot be loaded."""
+    files = rulebook_files(rulebook)
+    if not files:
+        return None
     h = hashlib.sha256()
     for f in files:
-        h.update(sha256_file(f).encode())
+        h.update(f.name.encode("utf-8") + b"\0" + sha256_file(f).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _tree_sha256(root: Path, files: Iterable[Path]) -> str:
+    """One hash over files under ``root``: their paths relative to it and their contents."""
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
     return h.hexdigest()
 
 
@@ -182,29 +186,42 @@ def round_file(round_: int) -> Path | None:
 
 
 def templates_sha256() -> str:
-    """One hash over what shapes a package besides the client's inputs and the rulebook: the Word and
-    text templates (a consultancy restyles them), the intake schema and the work-plan data."""
-    files = sorted(p for p in templates_dir().rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
-    files += [p for p in (data_dir() / "schema" / "intake.yaml", data_dir() / "workplan.yaml") if p.is_file()]
+    """One hash over what shapes a package besides the client's inputs, the rulebook and the code: the
+    Word and text templates (a consultancy restyles them), the intake schema and the work-plan data."""
+    root = templates_dir()
     h = hashlib.sha256()
-    for p in files:
-        h.update(p.name.encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+    h.update(_tree_sha256(root, sorted(p for p in root.rglob("*")
+                                       if p.is_file() and not p.name.startswith((".", "~$")))).encode())
+    for p in (data_dir() / "schema" / "intake.yaml", data_dir() / "workplan.yaml"):
+        if p.is_file():
+            h.update(p.name.encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
     return h.hexdigest()
+
+
+def toolkit_sha256() -> str:
+    """One hash over the toolkit's own source (every ``.py`` under the package folder), so that a
+    changed measure, narrative or form re-runs the packages it shapes — the version number does not
+    change with every edit."""
+    root = source_dir()
+    return _tree_sha256(root, sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts))
 
 
 def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Path,
                 parameters: dict, western_relaxation: bool) -> dict:
+    """What a client's package is made from. The rulebook a notebook picks itself (the default, by
+    application type) is checked after the run, against the state (``_up_to_date``)."""
     rf = round_file(round_)
     return {
         "inputs_sha256": inputs_sha256(folder),
         "round": round_,
         "round_file_sha256": sha256_file(rf) if rf else None,
         "rulebook_requested": rulebook,
+        "rulebook_sha256": rulebook_sha256(rulebook),
         "western_relaxation": bool(western_relaxation),
         "notebook_sha256": sha256_file(notebook),
         "templates_sha256": templates_sha256(),
         "parameters": {k: str(v) for k, v in sorted(parameters.items())},
-        "toolkit_version": __version__,
+        "toolkit_sha256": toolkit_sha256(),
     }
 
 
@@ -226,8 +243,7 @@ def _up_to_date(entry: dict | None, fp: dict) -> bool:
         return False
     used = entry.get("rulebook") or {}
     if used.get("sha256") and used.get("id"):
-        files = rulebook_files(used.get("path") or used["id"])
-        if not files or _files_sha(files) != used["sha256"]:
+        if rulebook_sha256(used.get("path") or used["id"]) != used["sha256"]:
             return False
     package = entry.get("package")
     notebook = entry.get("notebook")
@@ -697,7 +713,7 @@ def run_batch(
             entry = state.get("clients", {}).get(str(folder))
             if not force and _up_to_date(entry, fp):
                 run.status, run.package, run.notebook = SKIPPED, entry.get("package"), entry.get("notebook")
-                run.reason = "输入、规则、轮次和工具版本都没有变化，申报包完整"
+                run.reason = "输入、规则、轮次、模板和工具代码都没有变化，申报包完整"
                 runs[i] = run
                 continue
             runs[i] = run
@@ -761,11 +777,10 @@ def _save_state(output: Path, state: dict, runs: dict[int, ClientRun]) -> None:
         key = str(_client_task_base(run.client)[0])
         if run.status == OK:
             rb = run.result.get("rulebook") or {}
-            rb_files = rulebook_files(rb.get("path") or rb.get("id"))
             clients_state[key] = {
                 "fingerprint": run.fingerprint, "package": run.package, "notebook": run.notebook,
-                "rulebook": {"id": rb.get("id"), "version": rb.get("version"),
-                             "path": rb.get("path"), "sha256": _files_sha(rb_files) if rb_files else None},
+                "rulebook": {"id": rb.get("id"), "version": rb.get("version"), "path": rb.get("path"),
+                             "sha256": rulebook_sha256(rb.get("path") or rb.get("id"))},
                 "finished": datetime.now().isoformat(timespec="seconds"),
             }
         elif run.status == FAILED:
