@@ -127,10 +127,28 @@ def test_choices():
     assert not bad.ok and "是、否" in bad.fix
 
 
-def test_huge_and_odd_values_do_not_crash():
-    for raw in (10 ** 400, "9" * 400, float("nan"), "1e999", "=SUM(A1:A3)", "\u200b", "１e5", dt.time(1, 2)):
-        p = cells.parse_number(raw, "亿元")
-        assert p.ok or p.error
+HINT = "，单位“亿元”已在表头"
+
+
+@pytest.mark.parametrize("raw, error, fix", [
+    (10 ** 400, "不是有效数字", "填写数字" + HINT),
+    ("9" * 400, "不是有效数字", "填写数字" + HINT),
+    (float("nan"), "不是有效数字", "填写数字" + HINT),
+    ("1e999", "不是数字", "只填写数字" + HINT),
+    ("１e5", "不是数字", "填写 100000" + HINT),  # full-width, and an exponent as Excel shows 1E+05
+    ("=SUM(A1:A3)", "是公式的文字，没有计算（单元格是文本格式）",
+     "把单元格格式改为“常规”后重新输入公式，或直接填写数字" + HINT),
+    (dt.time(1, 2), "是日期，不是数字（单元格可能被设成了日期格式）",
+     "把单元格格式改为“常规”或“数值”，再填写数字" + HINT),
+])
+def test_huge_and_odd_values_are_named_with_a_fix_that_fits(raw, error, fix):
+    p = cells.parse_number(raw, "亿元")
+    assert (p.value, p.error, p.fix, p.warning) == (None, error, fix, None)
+
+
+def test_a_zero_width_space_alone_is_a_blank_cell():
+    p = cells.parse_number("\u200b", "亿元")
+    assert (p.value, p.error, p.warning) == (None, None, None)
 
 
 # -- step 2: the demo clients read cleanly -------------------------------------------------------------

@@ -29,7 +29,7 @@ _HEDGES = ("约", "大约", "大概", "近", "超", "超过", "逾", "左右", "
 # Multiplier of each money unit in 元.
 _MONEY = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4, "元": 1.0}
 _NUMBER_RE = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(亿元|亿|万元|万|元|%)?$")
-_ANY_NUMBER_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_ANY_NUMBER_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")  # 1e5 as Excel shows 1E+05
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 YES = {"是", "Y", "YES", "TRUE", "有", "√", "✓", "1"}
 NO = {"否", "N", "NO", "FALSE", "×", "✗", "0"}
@@ -134,6 +134,9 @@ def parse_number(raw: Any, unit: str | None = None, *, percent_format: bool = Fa
         return Parsed(None)
     if text.startswith("#"):  # Excel error values: #DIV/0!, #REF!, #VALUE! …
         return Parsed(error="是 Excel 错误值", fix="修正公式或直接填写数字")
+    if text.startswith("="):  # a formula typed into a text-formatted cell: Excel never computed it
+        return Parsed(error="是公式的文字，没有计算（单元格是文本格式）",
+                      fix=f"把单元格格式改为“常规”后重新输入公式，或直接填写数字{_unit_hint(unit)}")
     compact = text.replace(" ", "").replace("\u3000", "")
     compact = _THOUSANDS_RE.sub("", compact)
     if unit and compact.endswith(unit) and unit not in ("%",) and unit not in _MONEY:
