@@ -113,7 +113,7 @@ def _quantitative(client: Client, c: Criterion, rb: Rulebook) -> CriterionResult
     if any(m.value is None for _, m in measured) and not any(
             m.value is not None and _compare(m, cmp)[0] for cmp, m in measured):
         cmp, m = measured[0]
-        missing = [x for _, m in measured for x in m.missing]
+        missing = list(dict.fromkeys(x for _, m in measured for x in m.missing))  # any_of: a gap named once
         return _result(c, rb, verdict=MISSING_DATA, measure=cmp.measure, operator=cmp.operator, threshold=cmp.threshold,
                        unit=cmp.unit, inputs=inputs, missing=missing + ev_missing,
                        what_it_takes="需补填：" + "；".join(missing))
