@@ -33,11 +33,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 KERNEL_NAME = "clusterkit-fork"
 LAUNCHER = Path(__file__).resolve().parent / "kernel_launcher.py"
 
-# Imported once by the fork server; a module that is missing is simply not preloaded.
+# Imported once by the fork server. One that fails to import is reported (``ForkServer.preload_failures``
+# and a line on the batch's terminal) and not preloaded: a notebook that needs it imports it itself and
+# meets the error in its own cell.
 PRELOAD = (
     "numpy", "pandas", "openpyxl", "yaml", "jinja2", "PIL.Image",
     "matplotlib", "matplotlib.pyplot", "docx", "docxtpl",
@@ -83,6 +86,7 @@ class ForkServer:
         self.jupyter_dir = Path(work_dir) if work_dir else self._tmp / "jupyter"
         self.process: subprocess.Popen | None = None
         self._old_jupyter_path: str | None = None
+        self.preload_failures: dict[str, str] = {}  # module or warm-up step → "ErrorType: message"
 
     def start(self) -> "ForkServer":
         write_kernel_spec(self.jupyter_dir, self.socket_path)
@@ -96,14 +100,27 @@ class ForkServer:
         return self
 
     def wait_ready(self, timeout: float = 60) -> bool:
-        """Wait until the server accepts connections (its imports done). False if it died."""
+        """Wait until the server accepts connections (its imports done). False if it died or took
+        longer than ``timeout``. What did not preload is in ``preload_failures`` and said on stderr."""
         deadline = time.monotonic() + timeout
+        ready = self._tmp / "ready"
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
+                code = None if self.process is None else self.process.returncode
+                print(f"预加载内核服务没有启动（退出码 {code}），改用普通内核（每个笔记本多用约 2 秒）", file=sys.stderr)
                 return False
-            if (self._tmp / "ready").exists():
+            if ready.exists():
+                try:
+                    self.preload_failures = dict(json.loads(ready.read_text(encoding="utf-8")).get("failed") or {})
+                except (OSError, ValueError, AttributeError):
+                    self.preload_failures = {"(预加载记录)": f"无法读取 {ready}"}
+                if self.preload_failures:
+                    listed = "；".join(f"{name}（{error}）" for name, error in self.preload_failures.items())
+                    print(f"注意：预加载内核时这些没有成功，笔记本用到时会自己导入，出错会在该单元格报告：{listed}",
+                          file=sys.stderr)
                 return True
             time.sleep(0.02)
+        print(f"预加载内核服务 {timeout:g} 秒内没有就绪，改用普通内核", file=sys.stderr)
         return False
 
     def stop(self) -> None:
@@ -131,57 +148,72 @@ class ForkServer:
 
 # -- the server process ------------------------------------------------------------------------
 
-def preload() -> list[str]:
+def _error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def preload() -> dict[str, str]:
+    """Import PRELOAD and warm the caches; return what failed (name → "ErrorType: message")."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    loaded = []
+    failed = {}
     for name in PRELOAD:
         try:
             importlib.import_module(name)
-            loaded.append(name)
-        except Exception:  # a module not written yet, or an optional one: the kernel imports it itself
-            pass
-    warm()
-    return loaded
+        except Exception as exc:  # the kernel imports it itself, and meets the error in its cell
+            failed[name] = _error(exc)
+    return {**failed, **warm()}
 
 
-def warm() -> None:
-    """Fill the caches of static data every notebook reads, and warm matplotlib's drawing path.
+def warm() -> dict[str, str]:
+    """Fill the caches of static data every notebook reads, and warm matplotlib's drawing path;
+    return the steps that failed (step → "ErrorType: message").
 
     Only data that is the same for every client: the intake schema, the rulebooks and rounds, the
     CJK font registration, one throw-away chart drawn to memory. Nothing of a client is touched.
     """
-    steps = []
-    try:
+    steps: list[tuple[str, Any]] = []
+    failed: dict[str, str] = {}
+
+    def add(name: str, make) -> None:
+        try:
+            steps.extend(make())
+        except Exception as exc:
+            failed[name] = _error(exc)
+
+    def fonts_step():
         from toolkit.core import fonts
 
-        steps.append(fonts.use_in_matplotlib)
-    except Exception:
-        pass
-    try:
+        return [("fonts.use_in_matplotlib", fonts.use_in_matplotlib)]
+
+    def schema_step():
         from toolkit.intake.schema import load_schema
 
-        steps.append(load_schema)
-    except Exception:
-        pass
-    try:
+        return [("load_schema", load_schema)]
+
+    def rulebook_steps():
         from toolkit.assess import rulebook
 
-        steps += [lambda name=name: rulebook.load_rulebook(name) for name in rulebook.available_rulebooks()]
-    except Exception:
-        pass
-    try:
+        return [(f"load_rulebook({name})", lambda name=name: rulebook.load_rulebook(name))
+                for name in rulebook.available_rulebooks()]
+
+    def round_steps():
         from toolkit.assess import rounds
 
-        steps += [lambda y=y: rounds.load_round(y) for y in rounds.available_rounds()]
-    except Exception:
-        pass
-    steps.append(_warm_matplotlib)
-    for step in steps:
+        return [(f"load_round({y})", lambda y=y: rounds.load_round(y)) for y in rounds.available_rounds()]
+
+    add("toolkit.core.fonts", fonts_step)
+    add("toolkit.intake.schema", schema_step)
+    add("toolkit.assess.rulebook", rulebook_steps)
+    add("toolkit.assess.rounds", round_steps)
+    steps.append(("matplotlib", _warm_matplotlib))
+    for name, step in steps:
         try:
             step()
-        except Exception:
-            pass
+        except Exception as exc:
+            failed[name] = _error(exc)
+    return failed
 
 
 def _warm_matplotlib() -> None:
@@ -266,7 +298,7 @@ def _run_kernel(conn: socket.socket, fds: list[int], request: dict, close: list)
 
 
 def serve(socket_path: str, parent_pid: int | None = None) -> None:
-    preload()
+    failed = preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     Path(socket_path).unlink(missing_ok=True)
     listener.bind(socket_path)
@@ -282,7 +314,10 @@ def serve(socket_path: str, parent_pid: int | None = None) -> None:
     sel.register(listener, selectors.EVENT_READ)
     sel.register(wake_r, selectors.EVENT_READ)
     children: dict[int, socket.socket] = {}
-    Path(socket_path).with_name("ready").touch()
+    ready = Path(socket_path).with_name("ready")
+    tmp = ready.with_name(".ready.tmp")  # written whole, then renamed: the batch never reads half of it
+    tmp.write_text(json.dumps({"failed": failed}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, ready)
 
     while not stop:
         for key, _ in sel.select(timeout=1.0):
