@@ -18,7 +18,7 @@ from factories import make_client
 from toolkit.assess.assessment import assess
 from toolkit.core.errors import TemplateError
 from toolkit.intake.reader import read_client
-from toolkit.intake.model import NegativeItem, PlanTarget
+from toolkit.intake.model import Firm, NegativeItem, PlanTarget
 from toolkit.documents.narrative import (CONTEXT_SPEC, SECTIONS, assessment_facts, check_text, client_facts, dimension_facts,
                                draft, narrative_dir, result_facts)
 from toolkit.core.paths import examples_dir
@@ -74,8 +74,8 @@ SAYS = {
     "sparse": [("dim1", "下一步：集群面积，认定标准为不超过100平方公里，相关数据尚未填报。"
                         "需补填：intake.xlsx › 基本信息 › B9（集群面积）未填写。"),
                ("plan", "规划目标尚未填写，请在“发展规划”表中补充目标名称、基期值和目标值。")],
-    "veto_and_unanswered": [("negative", "经核查，近三年集群存在以下负面清单事项：安全事故。负面清单事项实行一票否决，"
-                                         "请核实情况后再决定是否申报。"),
+    "veto_and_unanswered": [("negative", "经申报单位核查，集群存在以下负面清单事项：安全事故。按认定标准，负面清单事项"
+                                         "实行一票否决。申报单位如实声明上述情况，并对声明的真实性负责。"),
                             ("negative", "以下负面清单事项尚未填写核查结果：偷税漏税，请申报单位逐项核实后补充。")],
     "no_negative_answers": [("negative", "负面清单核查结果尚未填写，请申报单位逐项核实")],
     "raw_floats": [("basic", "集群工业总产值分别为52.3亿元、58.9亿元、66.1亿元，年均增长12.4%；其中2024年同比增长12.2%。"),
@@ -299,3 +299,77 @@ def test_under_a_mean_yoy_rulebook_every_sentence_states_the_assessments_growth(
     assert "集群工业总产值年均增速为25.8%（标准：超过10%）" in dim1  # the criterion's paragraph
     assert "年均增长25.8%" in n.section("basic").text
     assert "23.5%" not in n.to_markdown()
+
+
+# -- what the county typed is never a reason to refuse the draft --------------------------------------
+
+def _schema_negative(answers: dict[str, bool | None]) -> list[NegativeItem]:
+    """The negative list as the reader gives it: the schema's own labels (…行为, …事故)."""
+    from toolkit.intake.schema import sheet
+
+    return [NegativeItem(i["id"], i["label"], answers.get(i["id"], False)) for i in sheet("negative")["items"]]
+
+
+@pytest.mark.parametrize("client_id", ["qingchuan", "linquan", "minshan", "dongtang"])
+def test_negative_list_yes_answers_give_the_declaration_and_a_veto(client_id):
+    client = read_client(examples_dir() / "clients" / client_id)
+    client.negative = _schema_negative({"tax_evasion": True, "violation": True, "dishonesty": True})
+    a = assess(client, None, 2025)
+    assert "一票否决" in {r.verdict for r in a.results if r.dimension == 0}
+    text = draft(client, a).section("negative").text
+    for label in ("近三年存在偷税漏税行为", "近三年存在违法违规行为", "近三年存在严重失信行为"):
+        assert label in text
+    assert "一票否决" in text and "真实性负责" in text and "其余6项" in text
+    assert not FORBIDDEN.search(text)
+
+
+@pytest.mark.parametrize("where, value", [
+    ("firm", "INF精密机械（浙江）有限公司"),
+    ("firm", "{{精密}}机械有限公司"),
+    ("firm", "Nan科技有限公司"),
+    ("brand", "0.529999"),
+    ("brand", "{% raw %}青川{{ c.brand }}"),
+    ("brand", "为，、"),
+    ("brand", "null"),
+    ("cluster_name", "ABC Cluster"),
+    ("operating_body", "（ ）促进中心"),
+    ("plan", "目标0.529999"),
+    ("note", "已补缴，，见附件\n\n，第二段"),
+])
+def test_a_county_value_is_shown_as_typed_never_refused(where, value):
+    if where == "firm":
+        firms = [Firm(value, None, True, True, frozenset({"little_giant"}), None)]
+        client = make_client(firms=firms)
+    elif where == "plan":
+        client = make_client(plan=[PlanTarget(value, "cluster_output", "亿元", 2024, 66.1, 2027, 90.0, None)])
+    elif where == "note":
+        client = make_client(negative=_schema_negative({"tax_evasion": True}))
+        client.negative[5].note = value
+    else:
+        client = make_client(basic={where: value})
+    n = draft(client, assess(client, None, 2025))
+    shown = value.replace("\n", "") if value != "null" else ""
+    assert shown in _all_text(n)
+
+
+def test_a_templates_own_fault_beside_county_text_is_still_refused_in_chinese(editable_templates):
+    # The empty value follows a county name: the template's “为。” is its own, and is refused.
+    (editable_templates / "dim7.j2").write_text(
+        "{{ c.cluster_name }}积极拓展海外市场，出口交货值为{{ c.sme_rd_first if false else '' }}。\n", encoding="utf-8")
+    client = make_client(basic={"cluster_name": "INF产业集群"})
+    with pytest.raises(TemplateError) as info:
+        draft(client, assess(client, None, 2025), folder=editable_templates)
+    msg = str(info.value)
+    assert msg.startswith("dim7.j2") and "积极参与产业开放合作" in msg  # the file and the section
+    assert "缺少数值" in msg and "修改模板 dim7.j2" in msg
+    assert not re.search(r"[A-Za-z]{3,} [a-z]{3,}", msg), msg  # no English sentence
+
+
+def test_the_final_checks_messages_are_chinese():
+    for bad in ["集群工业总产值为None亿元。", "占比nan%。", "品牌为{{ c.brand }}。", "增长12.345678%。",
+                "集群位于，。", "面积（）平方公里。", "", "abc"]:
+        with pytest.raises(TemplateError) as info:
+            check_text("dim1.j2", [bad], section="具有较强核心竞争力")
+        msg = str(info.value)
+        assert "“具有较强核心竞争力”部分第1段" in msg and re.search(r"[\u4e00-\u9fff]{4}", msg), msg
+        assert not re.search(r"\b(?:paragraph|contains|holds|sentence)\b", msg), msg

@@ -261,3 +261,48 @@ def test_package_with_the_real_briefing_step(tmp_path):
     for name in res.manifest["brief"].values():
         assert any(n.endswith(name) for n in names), name
     assert res.manifest["today"] == "2025-05-01"
+
+
+def _county_answers(folder: Path, *, hostile_names: bool) -> None:
+    """Answer 是 for 偷税漏税, 违法违规 and 严重失信 in a copy of a demo workbook; optionally name a
+    小巨人 firm and the brand as counties do (Latin letters, a long decimal, braces)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(folder / "intake.xlsx")
+    ws = wb["负面清单"]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 1).value in ("tax_evasion", "violation", "dishonesty"):
+            ws.cell(row, 3).value = "是"
+            ws.cell(row, 4).value = "2023年已整改，见佐证材料"
+    if hostile_names:
+        roster = wb["企业名单"]
+        giant = next(r for r in range(3, roster.max_row + 1) if roster.cell(r, 6).value == "是")
+        roster.cell(giant, 1).value = "INF精密机械（浙江）有限公司"
+        basic = wb["基本信息"]
+        brand = next(r for r in range(2, basic.max_row + 1) if basic.cell(r, 1).value == "集群品牌")
+        basic.cell(brand, 2).value = "{{青川}}小家电 0.529999"
+    wb.save(folder / "intake.xlsx")
+
+
+@pytest.mark.parametrize("client_id", ["qingchuan", "linquan", "minshan", "dongtang"])
+def test_a_client_declaring_negative_list_events_is_packaged_with_the_declaration(tmp_path, brief_calls, client_id):
+    import shutil
+
+    import docx
+
+    from toolkit.intake.reader import check_workbook
+
+    folder = tmp_path / client_id
+    shutil.copytree(examples_dir() / "clients" / client_id, folder)
+    _county_answers(folder, hostile_names=client_id == "qingchuan")
+    assert not [p for p in check_workbook(folder).problems if p.severity == "error"]
+    res = package.build_package(folder, round=2025, output=tmp_path / "out")
+    assert res.assessment.overall == "不符合条件"
+    assert [r.verdict for r in res.assessment.results if r.id == "0.3"] == ["一票否决"]
+    form = next(res.path.glob("附件*_*申报表.docx"))
+    text = "\n".join(p.text for p in docx.Document(form).paragraphs)
+    text += "\n".join(c.text for t in docx.Document(form).tables for row in t.rows for c in row.cells)
+    assert "近三年存在偷税漏税行为" in text and "一票否决" in text and "真实性负责" in text
+    if client_id == "qingchuan":
+        narrative = (res.path / package.NARRATIVE_FILE).read_text(encoding="utf-8")
+        assert "INF精密机械（浙江）有限公司" in narrative and "{{青川}}小家电 0.529999" in narrative

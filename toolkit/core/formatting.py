@@ -6,6 +6,7 @@ Never print a raw float: every number that reaches a reader goes through one of 
 from __future__ import annotations
 
 import math
+import re
 
 MISSING = "—"
 
@@ -113,5 +114,7 @@ def text_of(x) -> str:
         return ""
     if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
         return ""
-    s = str(x).strip()
+    # Line breaks typed inside a cell join up, as the lines of a paragraph do: a sentence never
+    # starts a new paragraph because of what a county typed.
+    s = re.sub(r"\s*[\r\n\u2028\u2029]+\s*", "", str(x)).strip()
     return "" if s.lower() in ("none", "nan", "null") else s

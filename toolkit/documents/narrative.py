@@ -14,7 +14,8 @@
 A blank line in a template separates paragraphs; the lines of one paragraph are joined without a
 space (Chinese text). Every paragraph passes ``check_text``: a draft never shows ``None``, ``nan``,
 ``{{``, an empty sentence or a number with many decimals — a template that produces one raises a
-``TemplateError`` naming the template.
+``TemplateError`` naming the template and the section, in Chinese. The check judges what the template
+wrote, never what the county typed: a firm named INF精密机械 or a brand “{{A}}” is shown as typed.
 """
 
 from __future__ import annotations
@@ -101,34 +102,98 @@ class Narrative:
 
 
 # -- the final check ----------------------------------------------------------------------------
+# What a reader must never see, each with what it means and what to change in the template. The check
+# is about what the template wrote: a match that touches a value the county typed (a firm called
+# INF精密机械, a brand “0.529999”, a negative-list item ending in 行为 before the template's 。) is the
+# county's text, shown as typed, never a reason to refuse the draft.
 _BAD = [
     # \b would not separate Latin from Chinese (both are word characters): look for letters instead.
-    (re.compile(r"(?<![A-Za-z])None(?![A-Za-z])"), "“None”"),
-    (re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE), "“nan”"),
-    (re.compile(r"(?<![A-Za-z])(?:null|undefined|inf)(?![A-Za-z])", re.IGNORECASE), "an undefined value"),
-    (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "a template tag"),
-    (re.compile(r"\d\.\d{3,}"), "a number with too many decimals (format it with toolkit.core.formatting)"),
-    (re.compile(r"[，。；：、]\s*[，。；：、]"), "an empty sentence (two punctuation marks in a row)"),
-    (re.compile(r"^[，。；：、！？]"), "a sentence starting with punctuation"),
-    (re.compile(r"(?:(?<![因认作成])为|达到|共有)\s*[，。；、]"), "a sentence missing its value"),
-    (re.compile(r"(?:为|达|约|增长|下降)—|—(?:亿元|万元|%|家|项)"), "a missing value shown as “—”"),
-    (re.compile(r"（\s*）|\(\s*\)"), "empty brackets"),
-    (re.compile(r"&(?:amp|lt|gt|quot|#\d+);"), "an escaped character (text escaped twice)"),
+    (re.compile(r"(?<![A-Za-z])None(?![A-Za-z])"), "出现“None”：一个空值被原样写出",
+     "给可能为空的值加 {% if … %} 判断，或改用已格式化的事实（如 c.output_latest）"),
+    (re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE), "出现“nan”：一个缺失的数字被原样写出",
+     "给可能缺失的数值加 {% if … %} 判断，或改用已格式化的事实"),
+    (re.compile(r"(?<![A-Za-z])(?:null|undefined|inf)(?![A-Za-z])", re.IGNORECASE), "出现未定义的值",
+     "检查这一处输出的变量，给可能为空的值加 {% if … %} 判断"),
+    (re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}"), "出现没有被替换的模板标签",
+     "检查这一处的 {{ }}、{% %} 是否成对、是否为英文半角"),
+    (re.compile(r"\d\.\d{3,}"), "出现小数位过多的数字",
+     "改用已格式化的事实（如 c.output_latest、d.gaps 的 value_text），不要直接输出原始数字"),
+    (re.compile(r"[，。；：、]\s*[，。；：、]"), "两个标点连在一起：句子缺了内容",
+     "给可能为空的部分加 {% if … %} 判断，并把它前后的标点一起放进判断里"),
+    (re.compile(r"^[，。；：、！？]"), "段落以标点开头",
+     "段首的内容为空时，把紧跟的标点一起放进 {% if … %} 判断里"),
+    (re.compile(r"(?:(?<![因认作成])为|达到|共有)\s*[，。；、]"), "“为/达到/共有”后面缺少数值",
+     "给这个数值加 {% if … %} 判断，没有数值时不写这句"),
+    (re.compile(r"(?:为|达|约|增长|下降)—|—(?:亿元|万元|%|家|项)"), "缺失的数值显示成了“—”",
+     "给这个数值加 {% if … %} 判断，没有数值时不写这句"),
+    (re.compile(r"（\s*）|\(\s*\)"), "出现空括号", "把括号和括号里的内容一起放进 {% if … %} 判断里"),
+    (re.compile(r"&(?:amp|lt|gt|quot|#\d+);"), "出现被转义两次的字符（如 &amp;）",
+     "文字稿模板是纯文本：不要对变量使用 |e 或 |escape"),
 ]
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def check_text(template: str, paragraphs: list[str]) -> None:
-    """Raise ``TemplateError`` naming ``template`` when any paragraph holds text a reader must not see."""
+def county_texts(client: Client) -> set[str]:
+    """Every piece of text the client's workbook holds (names, notes, labels, units), as a narrative
+    may show it: what the county typed, which the final check never holds against a template."""
+    out: set[str] = set()
+
+    def add(*values) -> None:
+        for v in values:
+            t = text_of(v)
+            if t:
+                out.add(t)
+                out.add(t.replace("“", "‘").replace("”", "’"))  # as |quoted shows it
+
+    add(*(v.value for v in client.basic.values() if v is not None and isinstance(v.value, str)))
+    for f in client.firms:
+        add(f.name, f.credit_code, f.note)
+    for p in client.platforms:
+        add(p.name, p.kind, p.level, p.host, p.note)
+    for n in client.negative:
+        add(n.label, n.note)
+    for t in client.plan:
+        add(t.name, t.unit, t.note)
+    for e in client.evidence:
+        add(e.title, e.file, e.note)
+    return out
+
+
+def _touches(p: str, lo: int, hi: int, typed) -> bool:
+    """Whether p[lo:hi] overlaps an occurrence in ``p`` of one of the ``typed`` texts."""
+    for t in typed:
+        at = p.find(t, max(0, lo - len(t) + 1))
+        if at != -1 and at < hi:
+            return True
+    return False
+
+
+def _without(p: str, typed) -> str:
+    for t in sorted(typed, key=len, reverse=True):
+        p = p.replace(t, " ")
+    return p
+
+
+def check_text(template: str, paragraphs: list[str], *, section: str = "", typed=()) -> None:
+    """Raise ``TemplateError`` naming ``template`` (and ``section``) when a paragraph holds text the
+    template wrote that a reader must not see. ``typed``: the county's own texts (``county_texts``); a
+    finding that touches one of them is the county's text, not the template's, and is let through."""
+    typed = [t for t in typed if t]
+    where = f"“{section}”部分" if section else "文字稿"
     for i, p in enumerate(paragraphs, 1):
         if not p.strip():
-            raise TemplateError(template, f"paragraph {i} is empty")
-        for pattern, what in _BAD:
+            raise TemplateError(template, f"{where}第{i}段是空的：删去模板中多余的空行，或给整段加 {{% if … %}} 判断")
+        for pattern, what, fix in _BAD:
             m = pattern.search(p)
+            while m and _touches(p, m.start(), m.end(), typed):
+                m = pattern.search(p, m.start() + 1)
             if m:
                 lo, hi = max(0, m.start() - 12), min(len(p), m.end() + 12)
-                raise TemplateError(template, f"paragraph {i} contains {what}: …{p[lo:hi]}…", tag=m.group(0))
-        if not re.search(r"[\u4e00-\u9fff]", p):
-            raise TemplateError(template, f"paragraph {i} holds no Chinese text: {p[:40]!r}")
+                raise TemplateError(template, f"{where}第{i}段{what}：「…{p[lo:hi]}…」— 修改模板 {template}：{fix}",
+                                    tag=m.group(0))
+        if not _CJK.search(p) and re.search(r"[A-Za-z0-9]", _without(p, typed)):
+            raise TemplateError(template, f"{where}第{i}段没有中文：「{p[:40]}」— 修改模板 {template}，"
+                                          "文字稿应是中文句子")
 
 
 # -- facts --------------------------------------------------------------------------------------
@@ -460,19 +525,33 @@ def paragraphs_of(text: str) -> list[str]:
     return paras
 
 
-def render_section(env, template: str, context: dict[str, Any]) -> list[str]:
+def render_section(env, template: str, context: dict[str, Any], *, section: str = "", typed=()) -> list[str]:
+    """The paragraphs of one section; ``typed`` is what the county typed (see ``check_text``)."""
     from jinja2 import TemplateError as JinjaError
-    from jinja2 import TemplateNotFound
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 
+    where = f"“{section}”部分" if section else "文字稿"
     try:
         text = env.get_template(template).render(**context)
     except TemplateNotFound as exc:
-        raise TemplateError(template, f"narrative template not found in {narrative_dir()}") from exc
+        folder = getattr(env.loader, "searchpath", None) or [str(narrative_dir())]
+        raise TemplateError(template, f"找不到{where}的文字稿模板（应在 {folder[0]} 中）：恢复该文件，"
+                                      f"或从 templates/narrative/ 复制一份") from exc
+    except TemplateSyntaxError as exc:
+        from toolkit.documents.template_check import syntax_message
+
+        raise TemplateError(f"{exc.name or template}:{exc.lineno}",
+                            f"{where}的模板第{exc.lineno}行语法错误：{syntax_message(exc.message or '')}；"
+                            "运行 clusterkit templates check 查看全部") from exc
+    except UndefinedError as exc:
+        raise TemplateError(template, f"{where}的模板用了没有的变量（{exc.message}）：核对变量名，"
+                                      "可用的变量见 clusterkit templates check") from exc
     except JinjaError as exc:
         line = getattr(exc, "lineno", None)
-        raise TemplateError(template + (f":{line}" if line else ""), f"rendering failed: {exc}") from exc
+        raise TemplateError(template + (f":{line}" if line else ""),
+                            f"{where}的模板无法生成文字（{type(exc).__name__}：{exc}）：修改模板后重试") from exc
     paras = paragraphs_of(text)
-    check_text(template, paras)
+    check_text(template, paras, section=section, typed=typed)
     return paras
 
 
@@ -482,6 +561,7 @@ def draft(client: Client, assessment: Assessment, *, folder: Path | str | None =
     c = client_facts(client, assessment)
     a = assessment_facts(assessment)
     is_review = client.is_review or assessment.application_type == REVIEW
+    typed = county_texts(client)
     narrative = Narrative(client_id=client.id, cluster_name=c["cluster_name"])
     for key, template, title, dim in SECTIONS:
         if key in REVIEW_ONLY and not is_review:
@@ -490,5 +570,6 @@ def draft(client: Client, assessment: Assessment, *, folder: Path | str | None =
         if dim is not None and 1 <= dim <= 8 and d["name"]:
             title = d["name"]
         ctx = {"c": c, "d": d, "a": a, "section_title": title}
-        narrative.sections.append(Section(key, title, render_section(env, template, ctx), template))
+        paras = render_section(env, template, ctx, section=title, typed=typed)
+        narrative.sections.append(Section(key, title, paras, template))
     return narrative
