@@ -231,3 +231,28 @@ def test_every_command_names_an_output_folder_it_cannot_write(name, where, fault
     assert ("磁盘空间已满" if fault == "full" else "只读") in err and "Errno" not in err
     assert code == (0 if name == "check" else 2)  # check still reports the workbook (no errors: 0)
     assert _leftovers(tmp_path / "ro") == []
+
+
+def test_nothing_is_put_in_place_for_a_batch_that_is_gone(tmp_path, monkeypatch):
+    """A kernel or worker of a killed batch: its outputs (a file, a package folder) are not written."""
+    gone = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    token = atomic.owner_token(gone.pid)
+    gone.kill()
+    gone.wait()
+    monkeypatch.setenv(atomic.OWNER_ENV, token)
+    with pytest.raises(ToolkitError, match="批处理已经结束"):
+        atomic.write_text(tmp_path / "a.json", "{}")
+    with pytest.raises(ToolkitError, match="批处理已经结束"):
+        with atomic.atomic_dir(tmp_path / "pkg") as tmp:
+            (tmp / "manifest.json").write_text("{}", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    if not atomic.owner_token().endswith(":"):  # (/proc) a later process given the same pid is not the batch
+        monkeypatch.setenv(atomic.OWNER_ENV, f"{os.getppid()}:1")
+        assert not atomic.owner_alive()
+    # the batch alive (here: this test's parent), or no batch at all: written as usual
+    monkeypatch.setenv(atomic.OWNER_ENV, atomic.owner_token(os.getppid()))
+    atomic.write_text(tmp_path / "a.json", "{}")
+    monkeypatch.delenv(atomic.OWNER_ENV)
+    with atomic.atomic_dir(tmp_path / "pkg") as tmp:
+        (tmp / "manifest.json").write_text("{}", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "pkg"]

@@ -15,6 +15,7 @@ and one batch here goes through it (``test_each_notebook_runs_in_a_fresh_kernel_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -364,3 +365,79 @@ def test_bad_shared_arguments_stop_the_batch_before_anything_is_written(tmp_path
     err = capsys.readouterr().err
     assert err.startswith("错误：") and text in err and "Traceback" not in err
     assert not out.exists()
+
+
+# -- the batch killed with SIGKILL -----------------------------------------------------------------
+
+def _tagged(tag: str) -> dict[int, str]:
+    """Processes (pid → command line) whose environment carries ``tag``: every process of one batch
+    (pool workers, fork server, kernel launchers, kernels), whatever session or group they moved to."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if tag.encode() in (proc / "environ").read_bytes():
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            pass
+    return found
+
+
+def _recorded(output: Path) -> set[str]:
+    try:
+        return set(json.loads((output / "batch" / "state.json").read_text(encoding="utf-8"))["clients"])
+    except (OSError, ValueError, KeyError):
+        return set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("kernel", ["auto", "python3"])  # the preloading fork server (the default), the ordinary one
+def test_a_batch_killed_with_sigkill_leaves_no_process_and_the_rerun_does_only_the_rest(tmp_path, kernel):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    clients = []
+    for n in range(10):
+        shutil.copytree(DEMO / "qingchuan", tmp_path / "clients" / f"c{n:02d}")
+        clients.append(tmp_path / "clients" / f"c{n:02d}")
+    # about a second per client, so that the kill lands while two notebooks are running
+    slow = _variant(tmp_path, "slow_stub.ipynb",
+                    lambda nb: nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(1.0)")))
+    output = tmp_path / "out"
+    tag = f"CLUSTERKIT_TEST_BATCH_TAG={uuid.uuid4().hex}"
+    script = ("import sys\nfrom toolkit.run.batch import run_batch\n"
+              "run_batch(sys.argv[4:], output=sys.argv[1], notebook=sys.argv[2], kernel=sys.argv[3],"
+              " province_notebook=False, progress=False, jobs=2, timeout=120)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), tag.split("=")[0]: tag.split("=")[1]}
+    batch = subprocess.Popen([sys.executable, "-c", script, str(output), str(slow), kernel, *map(str, clients)],
+                             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 180
+        while len(_recorded(output)) < 3 and batch.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert batch.poll() is None, "the batch ended before 3 clients were recorded: progress is saved only at the end"
+        assert len(_recorded(output)) >= 3
+        os.kill(batch.pid, signal.SIGKILL)
+        batch.wait()
+        gone = time.monotonic() + 5
+        while _tagged(tag) and time.monotonic() < gone:
+            time.sleep(0.1)
+        assert _tagged(tag) == {}, "still running 5 s after the batch was killed"
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+        for pid in _tagged(tag):  # leave nothing behind for the next test
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    done = _recorded(output)
+    assert 3 <= len(done) < 10, f"{len(done)} clients recorded when killed: progress must be saved client by client"
+    rerun = run_batch([str(c) for c in clients], output=output, notebook=slow, province_notebook=False,
+                      progress=False, jobs=2, timeout=120, kernel=kernel)
+    status = {str(Path(r.client).resolve()): r.status for r in rerun.runs}
+    assert {c for c, s in status.items() if s == SKIPPED} == done
+    assert {c for c, s in status.items() if s == OK} == set(status) - done
+    assert _leftovers(output) == []

@@ -7,6 +7,10 @@ re-run replaces the old output only once the new one is complete.
 Every command writes through here, so here is where a folder that cannot be written becomes a
 ``ToolkitError`` in Chinese naming the folder and what to do (``output_error``): a read-only output
 folder, a missing one under a read-only parent, a full disk — never an OSError traceback.
+
+Inside a batch, every process it starts (pool workers, kernels) carries the batch's identity in the
+environment (``CLUSTERKIT_BATCH_OWNER``); an output is put in place only while that batch is alive, so
+nothing is written once the batch — and its lock on the output folder — is gone.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
     try:
         with writing(target.parent, target.name):
             yield tmp_path
+            ensure_owner_alive(target)
             os.replace(tmp_path, target)
     finally:
         with contextlib.suppress(OSError):
@@ -144,6 +149,7 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
     try:
         with writing(target.parent, target.name):
             yield tmp
+            ensure_owner_alive(target)
             old = None
             if target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
@@ -171,3 +177,57 @@ def remove_leftovers(folder: Path | str) -> list[Path]:
                 continue
             removed.append(p)
     return removed
+
+
+# -- the batch an output is written for ---------------------------------------------------------------
+OWNER_ENV = "CLUSTERKIT_BATCH_OWNER"
+
+
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (Linux /proc), to tell it from a later process given the same pid:
+    "" when it is gone or a zombie, None where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return "" if Path("/proc/self/stat").exists() else None
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # from field 3 (state) on; field 22 is the start time
+    if len(fields) < 20:
+        return None
+    return "" if fields[0] in ("Z", "X", "x") else fields[19]
+
+
+def owner_token(pid: int | None = None) -> str:
+    """``pid:start time`` of a process (this one by default): what ``OWNER_ENV`` holds."""
+    pid = pid or os.getpid()
+    return f"{pid}:{_start_time(pid) or ''}"
+
+
+def owner_alive() -> bool:
+    """Whether the batch named by ``OWNER_ENV`` is still running (True outside a batch)."""
+    token = os.environ.get(OWNER_ENV, "")
+    pid_text, _, started = token.partition(":")
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return True
+    if pid == os.getpid():
+        return True
+    now = _start_time(pid)
+    if now is None:  # no /proc: whether the pid is there at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            pass
+        return True
+    return bool(now) and (not started or now == started)
+
+
+def ensure_owner_alive(target: Path | str) -> None:
+    """Refuse to put ``target`` in place when the batch it is written for has ended (was killed)."""
+    if not owner_alive():
+        raise ToolkitError(f"写出 {target} 的批处理已经结束（被终止），不再写出：重新运行 clusterkit batch，"
+                           "它只做尚未完成的客户")

@@ -23,10 +23,15 @@ What it guarantees:
   ``<output>/batch/failed/`` for diagnosis.
 - **Records.** ``<output>/batch/run-manifest.json`` and ``<output>/batch/summary.xlsx``: client,
   status, duration, failing cell, error name and message.
-- **Resume.** A client is skipped when its inputs (sha256 of intake.xlsx and of every file under
-  evidence/), the rulebook (every file of its chain, a base it extends included), the round, the
-  notebook, the templates and the toolkit's own source code are unchanged since its last successful
-  run and its package is complete. ``force=True`` re-runs.
+- **Dies whole.** When the batch is killed (even by SIGKILL), its pool workers, the kernel server, the
+  launchers and the kernels end with it (``toolkit.run.kernels.die_with_parent``), and nothing is put in
+  place once it is gone: every output is committed only while the batch that started its process is
+  alive (``toolkit.core.atomic.owner_alive``).
+- **Resume.** A client is recorded in ``<output>/batch/state.json`` as soon as it completes, so a
+  batch that was killed resumes where it stopped. A client is skipped when its inputs (sha256 of
+  intake.xlsx and of every file under evidence/), the rulebook (every file of its chain, a base it
+  extends included), the round, the notebook, the templates and the toolkit's own source code are
+  unchanged since its last successful run and its package is complete. ``force=True`` re-runs.
 - **One batch per output folder.** A lock (``<output>/.batch.lock``); a second batch waits up to
   ``wait`` seconds, then refuses with a message naming the running one.
 - **Safe parameters.** Parameters are checked against the notebook's declared ones
@@ -58,7 +63,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from toolkit import __version__
-from toolkit.core.atomic import atomic_path, make_dirs, remove_leftovers, write_text, writing
+from toolkit.core.atomic import (OWNER_ENV, atomic_path, ensure_owner_alive, make_dirs, owner_token, remove_leftovers,
+                                 write_text, writing)
 from toolkit.core.errors import BatchError, RulebookError
 from toolkit.core.hashing import sha256_file
 from toolkit.core.naming import inside, safe_name
@@ -233,9 +239,12 @@ def _state_path(output: Path) -> Path:
 
 def _load_state(output: Path) -> dict:
     try:
-        return json.loads(_state_path(output).read_text(encoding="utf-8"))
+        state = json.loads(_state_path(output).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(state, dict) or not isinstance(state.get("clients", {}), dict):
+        return {}
+    return state
 
 
 def _up_to_date(entry: dict | None, fp: dict) -> bool:
@@ -442,6 +451,38 @@ def _output_to(log: Path):
             os.close(f)
 
 
+def _place(src: Path, dst: Path) -> None:
+    """Rename a worker's file into place, only while the batch this worker belongs to is alive."""
+    ensure_owner_alive(dst)
+    os.replace(src, dst)
+
+
+def _worker_started(batch_pid: int, lock_file: str) -> None:
+    """Pool worker initializer: die with the batch, and do not keep its lock alive.
+
+    The worker is forked with a copy of the lock's file descriptor; closed here, the lock on the
+    output folder is released exactly when the batch process ends, never later by a worker."""
+    from toolkit.run.kernels import die_with_parent
+
+    die_with_parent(batch_pid, cleanup=_kill_kernels)
+    try:
+        lock = os.stat(lock_file)
+    except OSError:
+        return
+    fd_dir = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    try:
+        fds = [int(n) for n in os.listdir(fd_dir) if n.isdigit()]
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (lock.st_dev, lock.st_ino):
+            os.close(fd)
+
+
 def _run_client(task: dict) -> dict:
     """Worker entry point: run one client's notebook, verify it, keep the notebook with the package."""
     t0 = time.monotonic()
@@ -485,12 +526,12 @@ def _run_client(task: dict) -> dict:
             else:
                 run.package = str(package)
                 keep = package / task["notebook_name"]
-                os.replace(out_nb, keep)
+                _place(out_nb, keep)
                 run.notebook = str(keep)
     elif err is None:
         keep = Path(task["keep_notebook"])
         keep.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(out_nb, keep)
+        _place(out_nb, keep)
         run.notebook = str(keep)
 
     if err is None:
@@ -507,13 +548,13 @@ def _run_client(task: dict) -> dict:
             failed_dir = Path(task["failed_dir"])
             failed_dir.mkdir(parents=True, exist_ok=True)
             keep = failed_dir / out_nb.name
-            os.replace(out_nb, keep)
+            _place(out_nb, keep)
             run.notebook = str(keep)
     result_file.unlink(missing_ok=True)
     if run.status == FAILED and log.is_file() and log.stat().st_size:
         keep = Path(task["failed_dir"]) / log.name  # the kernel's console output, for diagnosis
         keep.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(log, keep)
+        _place(log, keep)
     log.unlink(missing_ok=True)
     try:
         work.rmdir()
@@ -672,6 +713,10 @@ def run_batch(
     server = None
     kernel_name = kernel
     lock, info_file = _lock(output, wait)  # before anything else: a refused batch costs nothing
+    # Every process of this batch (workers, kernel server, kernels) knows which batch it works for,
+    # and puts nothing in place once that batch is gone (toolkit.core.atomic).
+    previous_owner = os.environ.get(OWNER_ENV)
+    os.environ[OWNER_ENV] = owner_token()
     try:
         if kernel in ("auto", "fork"):
             kernel_name = kernels.KERNEL_NAME if kernels.supported() else "python3"
@@ -741,16 +786,17 @@ def run_batch(
                 t["kernel_name"] = kernel_name
 
         try:
-            _run_pool(tasks, runs, jobs, progress, stream)
+            # Each client is recorded as it completes: a batch killed midway resumes where it stopped.
+            _run_pool(tasks, runs, jobs, progress, stream, output=output,
+                      on_done=lambda run: _save_state(output, state, [run]))
         except KeyboardInterrupt:
             # Ctrl-C: stop now rather than finish the notebooks in flight; packages being written
             # are temporary folders, removed here (and by the next run in any case).
             _sweep(output, round_)
-            _save_state(output, state, runs)  # what finished before Ctrl-C is skipped next time
             raise
         _sweep(output, round_)
 
-        _save_state(output, state, runs)
+        _save_state(output, state, runs.values())
 
         province_run = None
         ordered = [runs[i] for i in sorted(runs)]
@@ -766,14 +812,22 @@ def run_batch(
     finally:
         if server is not None:
             server.stop()
+        if previous_owner is None:
+            os.environ.pop(OWNER_ENV, None)
+        else:
+            os.environ[OWNER_ENV] = previous_owner
         info_file.unlink(missing_ok=True)
         lock.release()
 
 
-def _save_state(output: Path, state: dict, runs: dict[int, ClientRun]) -> None:
-    """Remember successful runs (and forget failed ones, so that they run again)."""
-    clients_state = dict(state.get("clients", {}))
-    for run in runs.values():
+def _save_state(output: Path, state: dict, runs: Iterable[ClientRun]) -> None:
+    """Remember successful runs (and forget failed ones, so that they run again); ``state`` is updated
+    in place and written whole, atomically, each time."""
+    clients_state = state.get("clients")
+    if not isinstance(clients_state, dict):
+        clients_state = {}
+    state["clients"] = clients_state
+    for run in runs:
         key = str(_client_task_base(run.client)[0])
         if run.status == OK:
             rb = run.result.get("rulebook") or {}
@@ -799,7 +853,16 @@ def _sweep(output: Path, round_: int) -> None:
     remove_leftovers(root)
 
 
-def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, progress: bool, stream) -> None:
+def _pool(workers: int, output: Path) -> ProcessPoolExecutor:
+    """Worker processes forked from this one, each ending with it (``_worker_started``)."""
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_started,
+                               initargs=(os.getpid(), str(output / LOCK_NAME)))
+
+
+def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, progress: bool, stream, *,
+              output: Path, on_done=None) -> None:
+    """Run the tasks; ``on_done(run)`` is called in this process as each client completes."""
     if not tasks:
         return
     from tqdm import tqdm
@@ -807,12 +870,11 @@ def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, pro
     tqdm.monitor_interval = 0  # no monitor thread: the pool forks its workers
     pending = dict(tasks)
     crashes: dict[int, int] = {}
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     bar = None
     try:
         while pending:
             workers = max(1, min(jobs, len(pending)))
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            pool = _pool(workers, output)
             try:
                 futures = {pool.submit(_run_client, t): i for i, t in pending.items()}
                 if bar is None:
@@ -839,6 +901,8 @@ def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, pro
                     pending.pop(i, None)
                     run = ClientRun(**data)
                     runs[i] = run
+                    if on_done is not None:
+                        on_done(run)
                     bar.update(1)
                     if run.status == FAILED:
                         bar.write(f"✗ {run.client_id}: {run.reason}", file=stream)
@@ -862,8 +926,7 @@ def _run_province(notebook: Path, output: Path, round_: int, kernel_name: str, t
         "output": str(output), "expects_package": False,
         "keep_notebook": str(inside(output, str(round_), notebook.name)),
     }
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+    with _pool(1, output) as pool:
         try:
             return ClientRun(**pool.submit(_run_client, task).result())
         except BrokenProcessPool:

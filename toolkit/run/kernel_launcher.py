@@ -3,7 +3,9 @@
 It asks the kernel fork server (``toolkit.run.kernels``) for a fresh kernel process, hands it its
 stdin/stdout/stderr, forwards signals (interrupt, terminate) to it and exits with its exit code, so
 jupyter_client sees an ordinary kernel process. If it is killed, the kernel notices the closed
-connection and exits too. If the fork server cannot be reached it becomes an ordinary ipykernel.
+connection and exits too. If its own parent (the batch's worker) dies, it kills the kernel and exits:
+a watchdog polling os.getppid(), as ``toolkit.kernels.die_with_parent`` does (this file imports
+nothing of the toolkit). If the fork server cannot be reached it becomes an ordinary ipykernel.
 
 Usage: python -I -S kernel_launcher.py SOCKET CONNECTION_FILE
 """
@@ -14,6 +16,8 @@ import signal
 import socket
 import struct
 import sys
+import threading
+import time
 
 
 def _plain_kernel(connection_file: str) -> None:
@@ -30,8 +34,27 @@ def _read_exact(sock: socket.socket, n: int) -> bytes:
     return data
 
 
+def _watch_parent(kernel: list) -> None:
+    """End (with the kernel, once there is one) when the process that started us is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        for pid in kernel:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
     sock_path, connection_file = sys.argv[1], sys.argv[2]
+    kernel: list = []
+    _watch_parent(kernel)
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(sock_path)
@@ -45,6 +68,7 @@ def main() -> None:
         _plain_kernel(connection_file)
         return
     pid = struct.unpack("!i", reply[1:])[0]
+    kernel.append(pid)
 
     def forward(signum, _frame):
         try:

@@ -14,6 +14,9 @@ working folder, forwards signals (interrupt, terminate) and exits with the kerne
 the launcher is killed the kernel exits too; when the fork server is not there the launcher starts an
 ordinary ipykernel, so the kernel spec always works (only slower).
 
+Nothing outlives the batch: the server, its kernels and the launchers each end when their parent
+dies, even by SIGKILL (``die_with_parent``: Linux's parent-death signal, and a watchdog elsewhere).
+
 Linux and macOS only (``fork``); elsewhere the batch uses the ordinary ``python3`` kernel.
 
     server = ForkServer(work_dir); server.start(); ... kernel_name=server.kernel_name ...; server.stop()
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 KERNEL_NAME = "clusterkit-fork"
+TEMP_PREFIX = "ck-kernels-"
 LAUNCHER = Path(__file__).resolve().parent / "kernel_launcher.py"
 
 # Imported once by the fork server. One that fails to import is reported (``ForkServer.preload_failures``
@@ -53,6 +57,48 @@ PRELOAD = (
     "toolkit.documents.forms", "toolkit.documents.charts", "toolkit.documents.briefing", "toolkit.package.writer", "toolkit.province.tables",
     "toolkit.province.reference", "toolkit.notebook",
 )
+
+
+def set_parent_death_signal(signum: int = signal.SIGKILL) -> bool:
+    """Ask Linux to send ``signum`` to this process the moment its parent dies (prctl
+    PR_SET_PDEATHSIG). False where that is not available (other systems): use ``die_with_parent``."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signum), 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):
+        return False
+
+
+def die_with_parent(parent_pid: int, *, signum: int = signal.SIGKILL, cleanup=None, interval: float = 0.5) -> None:
+    """End this process when its parent ``parent_pid`` dies, even by SIGKILL: at once through the
+    parent-death signal on Linux, and anywhere through a watchdog thread polling ``os.getppid()``
+    (a dead parent's children are handed to another process). ``cleanup`` runs before the watchdog
+    ends the process (e.g. to kill this process's own children)."""
+    set_parent_death_signal(signum)
+
+    def gone() -> None:
+        if cleanup is not None:
+            try:
+                cleanup()
+            except Exception:
+                pass
+        os._exit(1)
+
+    if os.getppid() != parent_pid:  # it died before we asked
+        gone()
+
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        gone()
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def supported() -> bool:
@@ -81,7 +127,7 @@ class ForkServer:
 
     def __init__(self, work_dir: Path | str | None = None):
         # A UNIX socket path must stay short (about 100 bytes): keep it in the system temp folder.
-        self._tmp = Path(tempfile.mkdtemp(prefix="ck-kernels-"))
+        self._tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
         self.socket_path = self._tmp / "fork.sock"
         self.jupyter_dir = Path(work_dir) if work_dir else self._tmp / "jupyter"
         self.process: subprocess.Popen | None = None
@@ -252,6 +298,8 @@ def _run_kernel(conn: socket.socket, fds: list[int], request: dict, close: list)
         # Its own session, as jupyter_client gives an ordinary kernel: a Ctrl-C in the terminal that
         # started the batch goes to the batch, not into every running notebook.
         os.setsid()
+        # A kernel never outlives the fork server, which never outlives the batch.
+        die_with_parent(request["server_pid"])
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
@@ -298,6 +346,10 @@ def _run_kernel(conn: socket.socket, fds: list[int], request: dict, close: list)
 
 
 def serve(socket_path: str, parent_pid: int | None = None) -> None:
+    if parent_pid:
+        # The batch killed (even by SIGKILL): SIGTERM at once on Linux, which ends the loop below;
+        # the loop also notices the parent is gone (any system). Our kernels die with us.
+        set_parent_death_signal(signal.SIGTERM)
     failed = preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     Path(socket_path).unlink(missing_ok=True)
@@ -334,22 +386,19 @@ def serve(socket_path: str, parent_pid: int | None = None) -> None:
                 continue
             _serve_one(conn, children, [listener, wake_r, wake_w, sel, *children.values()])
         _reap(children)
-        if parent_pid and not _alive(parent_pid):
+        if parent_pid and os.getppid() != parent_pid:
             break
+    orphaned = bool(parent_pid) and os.getppid() != parent_pid
     for conn in children.values():
         conn.close()
     listener.close()
     Path(socket_path).unlink(missing_ok=True)
+    if orphaned:  # the batch that would have removed our folder (socket, ready flag, kernel spec) is gone
+        import shutil
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+        folder = Path(socket_path).parent
+        if folder.name.startswith(TEMP_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
@@ -388,6 +437,7 @@ def _serve_one(conn: socket.socket, children: dict[int, socket.socket], close: l
         return
     sys.stdout.flush()
     sys.stderr.flush()
+    request["server_pid"] = os.getpid()
     pid = os.fork()
     if pid == 0:
         _run_kernel(conn, fds, request, close)
