@@ -441,3 +441,47 @@ def test_a_batch_killed_with_sigkill_leaves_no_process_and_the_rerun_does_only_t
     assert {c for c, s in status.items() if s == SKIPPED} == done
     assert {c for c, s in status.items() if s == OK} == set(status) - done
     assert _leftovers(output) == []
+
+
+# -- parameters, typed by their declaration ----------------------------------------------------------
+
+def _probe_parameters(tmp_path: Path) -> Path:
+    def probe(nb):
+        nb.cells.insert(3, nbformat.v4.new_code_cell(
+            "import json\nfrom pathlib import Path\n"
+            "(Path(output) / ('params-' + Path(client_dir).name + '.json')).write_text(json.dumps("
+            "{'western_relaxation': western_relaxation, 'round': round, 'rulebook': rulebook}))"))
+
+    return _variant(tmp_path, "probe_params.ipynb", probe)
+
+
+@pytest.mark.parametrize("given, expected", [("否", False), ("false", False), ("0", False), ("No", False),
+                                             ("是", True), ("true", True), ("1", True), ("yes", True)])
+def test_a_switch_given_as_text_is_passed_as_its_declared_type(tmp_path, given, expected):
+    client = _copy(tmp_path, "qingchuan")[0]
+    output = tmp_path / "out"
+    result = _stub_batch([client], output, notebook=_probe_parameters(tmp_path),
+                         parameters={"western_relaxation": given, "rulebook": "yunnan"})
+    assert result.runs[0].status == OK, result.runs[0].reason
+    seen = json.loads((output / "params-qingchuan.json").read_text(encoding="utf-8"))
+    assert seen == {"western_relaxation": expected, "round": 2025, "rulebook": "yunnan"}
+    assert result.runs[0].fingerprint["western_relaxation"] is expected
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["-p", "western_relaxation", "nan"], "“nan”不是开关的值"),
+    (["-p", "western_relaxation", "也许"], "写 true 或 false"),
+    (["-p", "rulebook", "nosuch"], "未找到规则库“nosuch”"),
+    (["-p", "round", "abc"], "“abc”不是年度"),
+    (["--round", "2025", "-p", "round", "2024"], "--round 2025 与 -p round 2024 不一致"),
+    (["-p", "output", "elsewhere"], "由批处理自己设定"),
+])
+def test_a_parameter_not_of_its_type_or_for_an_option_is_checked_up_front(tmp_path, capsys, argv, text):
+    from toolkit.cli import main
+
+    client = _copy(tmp_path, "qingchuan")[0]
+    out = tmp_path / "out"
+    assert main(["batch", str(client), "--output", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and text in err and "Traceback" not in err
+    assert not out.exists()

@@ -20,11 +20,14 @@ def _default_round() -> str:
     return str(default_round())
 
 
-def _add_rulebook_round(p: argparse.ArgumentParser) -> None:
+def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: bool = True) -> None:
     p.add_argument("--rulebook", default=None,
                    help="rulebook id in data/criteria (national-2022, yunnan, shanghai, review-2022 …) or a YAML "
                         "file of your own; default: the one for the client's province and application type")
-    p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
+    if round_default:
+        p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
+    else:  # batch: no default here, so that a -p round can be told from an explicit --round
+        p.add_argument("--round", default=None, help=f"round year in data/rounds (default: {_default_round()})")
     p.add_argument("--western-relaxation", action="store_true",
                    help="apply the round's 西部地区放宽 setting to clients in 西部 provinces (shown in every output)")
 
@@ -77,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("batch", help="run every client's notebook and package, N at a time, then the province tables")
     p.add_argument("clients", nargs="+", help="client folders")
-    _add_rulebook_round(p)
+    _add_rulebook_round(p, round_default=False)
     p.add_argument("--jobs", "-j", type=int, default=2, help="clients run at once (default: %(default)s)")
     p.add_argument("--output", default="output", help="output root (default: %(default)s)")
     p.add_argument("--timeout", type=float, default=600, help="seconds allowed per client (default: %(default)s)")
@@ -85,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="when another batch is using the output folder, wait this long for it (default: refuse at once)")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="an extra notebook parameter; it must be declared in the notebook's parameters cell")
+                   help="a notebook parameter, as the type the notebook declares (a switch: true/false, 是/否); "
+                        "-p round/rulebook/western_relaxation are the options of that name")
     p.add_argument("--kernel", default="auto",
                    help="auto (a fresh kernel per client, forked from a preloaded server), or a kernel name such as python3")
     p.set_defaults(handler="toolkit.run.batch:cmd_batch")

@@ -4,6 +4,10 @@
 one function here or in the step's own module. The functions return pandas tables (shown as the
 cell's output) or paths, and work the same in JupyterLab and under papermill.
 
+A notebook's first code cell types its parameters (``typed_parameters(globals())``, from
+``toolkit.run.parameters``, the rule the batch applies too), so that a notebook run by papermill alone
+takes ``-p western_relaxation 否`` as off and refuses ``-p round abc``.
+
 Two hooks concern the batch (``toolkit.run.batch``):
 
 - ``record_result(...)``: the notebook's last cell writes a small JSON result to the file named by the
@@ -23,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.core.paths import notebooks_dir, project_root
+from toolkit.run.parameters import typed_parameters
+
+__all__ = ["typed_parameters"]  # the notebooks' first code cell: nbk.typed_parameters(globals())
 
 RESULT_ENV = "CLUSTERKIT_RESULT_FILE"
 KILL_ENV = "CLUSTERKIT_TEST_KILL_KERNEL"

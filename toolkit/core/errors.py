@@ -98,6 +98,10 @@ class BatchError(ToolkitError):
     """A batch that cannot start (bad parameters, output folder locked, ...)."""
 
 
+class ParameterError(BatchError):
+    """A notebook parameter whose value is not of its declared type (``-p western_relaxation 也许``)."""
+
+
 @dataclass
 class ProblemList:
     """Collects problems while reading; ``raise_if_errors`` turns them into one IntakeError."""

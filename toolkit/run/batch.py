@@ -35,8 +35,11 @@ What it guarantees:
 - **One batch per output folder.** A lock (``<output>/.batch.lock``); a second batch waits up to
   ``wait`` seconds, then refuses with a message naming the running one.
 - **Safe parameters.** Parameters are checked against the notebook's declared ones
-  (``papermill.inspect_notebook``): an undeclared one is an error. Only paths and numbers are passed;
-  everything written is named with ``toolkit.core.naming`` and stays inside the output folder.
+  (``toolkit.run.parameters.declared_parameters``): an undeclared one is an error, and each is passed as
+  its declared type (a bool is true/false, 是/否, 1/0 or yes/no, nothing else); ``-p round``,
+  ``-p rulebook`` and ``-p western_relaxation`` are the options of that name, checked up front. Only
+  paths, numbers and booleans are passed; everything written is named with ``toolkit.core.naming`` and
+  stays inside the output folder.
 
 Speed: papermill is imported once, here in the parent (its import costs about 1.6 s); the pool's
 workers are forked from it. Kernels come from ``toolkit.run.kernels.ForkServer``: a fresh process per
@@ -611,14 +614,15 @@ def _lock(output: Path, wait: float):
     return lock, info_file
 
 
-def declared_parameters(notebook: Path) -> dict:
-    import papermill as pm
-
-    return pm.inspect_notebook(str(notebook))
+# The batch's own options, which a notebook also declares: given as -p they mean the option.
+BATCH_OPTIONS = {"round": "--round", "rulebook": "--rulebook", "western_relaxation": "--western-relaxation"}
 
 
-def check_parameters(notebook: Path, parameters: dict) -> None:
-    """An undeclared parameter is an error (papermill only warns)."""
+def check_parameters(notebook: Path, parameters: dict) -> dict:
+    """The parameters as the notebook's declared types (``toolkit.run.parameters.parameter_value``); an
+    undeclared parameter (papermill only warns) or a value not of its type is an error."""
+    from toolkit.run.parameters import declared_parameters, parameter_value
+
     declared = declared_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
@@ -626,9 +630,41 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
             f"{notebook.name} 没有声明参数 {', '.join(unknown)}；它声明的参数是："
             f"{', '.join(declared) or '（无）'}。检查参数名的拼写，或在笔记本的 parameters 单元格里声明它。"
         )
+    typed = {}
     for name, value in parameters.items():
         if not isinstance(value, (str, int, float, bool, type(None))):
             raise BatchError(f"参数 {name} 的值必须是文字、数字或是否，而不是 {type(value).__name__}")
+        typed[name] = parameter_value(name, value, declared[name])
+    return typed
+
+
+def _options_from_parameters(extra: dict, round, rulebook, western_relaxation):
+    """``-p round/rulebook/western_relaxation`` taken out of ``extra`` as the options they are, so that
+    they are checked up front like ``--round``, ``--rulebook`` and ``--western-relaxation``."""
+    from toolkit.run.parameters import parameter_value
+    from toolkit.assess.rounds import load_round
+
+    def clash(name, option_value, value):
+        return BatchError(f"{BATCH_OPTIONS[name]} {option_value} 与 -p {name} {value} 不一致："
+                          f"只写一处（用 {BATCH_OPTIONS[name]}）")
+
+    if "round" in extra:
+        value = extra.pop("round")
+        year = load_round(value if not isinstance(value, str) else value.strip()).year
+        if round is not None and load_round(round).year != year:
+            raise clash("round", round, value)
+        round = year
+    if "rulebook" in extra:
+        value = parameter_value("rulebook", extra.pop("rulebook"), "str").strip() or None
+        if rulebook and value and value != rulebook:
+            raise clash("rulebook", rulebook, value)
+        rulebook = rulebook or value
+    if "western_relaxation" in extra:
+        value = parameter_value("western_relaxation", extra.pop("western_relaxation"), "bool")
+        if western_relaxation and not value:
+            raise clash("western_relaxation", "", "false")
+        western_relaxation = bool(western_relaxation or value)
+    return round, rulebook, western_relaxation
 
 
 def _client_task_base(folder_arg: str) -> tuple[Path, str, str | None]:
@@ -650,7 +686,7 @@ def _client_task_base(folder_arg: str) -> tuple[Path, str, str | None]:
 def run_batch(
     clients: Iterable[str | Path],
     *,
-    round: int | None = None,
+    round: int | str | None = None,
     rulebook: str | None = None,
     output: str | Path = "output",
     jobs: int = 2,
@@ -670,7 +706,8 @@ def run_batch(
     """Run the client notebook for every client folder, then the province summary. See module doc.
 
     ``round``: the round's year (None: ``toolkit.assess.rounds.default_round``).
-    ``parameters``: extra notebook parameters (validated against the notebook's declared ones).
+    ``parameters``: extra notebook parameters, typed by the notebook's declaration (``-p`` gives text);
+    ``round``, ``rulebook`` and ``western_relaxation`` given here mean the options of the same name.
     ``province_notebook``: ``None`` → notebooks/province_summary.ipynb; ``False`` → none.
     ``kernel``: ``"auto"`` (the preloading fork server where available), ``"fork"``, or a kernel name.
     """
@@ -678,8 +715,18 @@ def run_batch(
     from toolkit.assess.rounds import default_round, load_round
     from toolkit.assess.rulebook import load_rulebook
 
+    notebook = Path(notebook) if notebook else notebooks_dir() / CLIENT_NOTEBOOK
+    if not notebook.is_file():
+        raise BatchError(f"找不到客户笔记本 {notebook}")
     # Arguments every client shares are checked once, before anything is written: a misspelt round or
-    # rulebook is one clear error, not the same failure in every client's notebook.
+    # rulebook, or a parameter not of its declared type (-p western_relaxation 否 is off, -p … nan is
+    # refused), is one clear error, not the same failure (or a wrong setting) in every client's notebook.
+    extra = dict(parameters or {})
+    round, rulebook, western_relaxation = _options_from_parameters(extra, round, rulebook, western_relaxation)
+    clash = sorted(set(extra) & {"client_dir", "output"})
+    if clash:
+        raise BatchError(f"参数 {', '.join(clash)} 由批处理自己设定，请用对应的命令行选项（客户文件夹、--output）")
+    extra = check_parameters(notebook, extra)
     round_ = load_round(round if round is not None else default_round()).year
     if rulebook:
         load_rulebook(rulebook)
@@ -697,11 +744,8 @@ def run_batch(
     if output.exists() and not output.is_dir():
         raise BatchError(f"--output {output} 是文件，不是文件夹；请给出输出文件夹")
     make_dirs(output)
-    notebook = Path(notebook) if notebook else notebooks_dir() / CLIENT_NOTEBOOK
     if province_notebook is None:
         province_notebook = notebooks_dir() / PROVINCE_NOTEBOOK
-    if not notebook.is_file():
-        raise BatchError(f"找不到客户笔记本 {notebook}")
     clients = [str(c) for c in clients]
     if not clients:
         raise BatchError("没有给出客户文件夹，例如：clusterkit batch data/examples/clients/*/")
@@ -720,15 +764,11 @@ def run_batch(
     try:
         if kernel in ("auto", "fork"):
             kernel_name = kernels.KERNEL_NAME if kernels.supported() else "python3"
-        extra = dict(parameters or {})
         fixed = {"round": round_, "output": str(output)}
         if rulebook:
             fixed["rulebook"] = str(Path(rulebook).resolve()) if Path(rulebook).is_file() else rulebook
         if western_relaxation:
             fixed["western_relaxation"] = True
-        clash = sorted(set(extra) & (set(fixed) | {"client_dir"}))
-        if clash:
-            raise BatchError(f"参数 {', '.join(clash)} 由批处理自己设定，请用对应的命令行选项")
         batch_dir = output / BATCH_DIR
         work_dir = batch_dir / "work"
         failed_dir = batch_dir / "failed"
@@ -770,9 +810,11 @@ def run_batch(
             }
 
         # The kernel server (only when there is something to run) imports the heavy libraries while
-        # this process imports papermill for the parameter check: the two overlap.
+        # this process imports papermill (about 1.6 s), once, before the pool's workers are forked.
         if kernel_name == kernels.KERNEL_NAME and tasks:
             server = kernels.ForkServer().start()
+        import papermill  # noqa: F401
+
         check_parameters(notebook, {"client_dir": "", **fixed, **extra})
         if province_notebook:
             check_parameters(Path(province_notebook), {"output": "", "round": round_})
@@ -1022,9 +1064,8 @@ def report(result: BatchResult, stream=None) -> None:
 
 
 def cmd_batch(args) -> int:
-    params = {}
-    for name, value in getattr(args, "param", None) or []:
-        params[name] = _parse_value(value)
+    # -p values stay text here: run_batch types them by the notebook's declaration.
+    params = {name: value for name, value in getattr(args, "param", None) or []}
     result = run_batch(
         args.clients, round=args.round, rulebook=args.rulebook, output=args.output, jobs=args.jobs,
         timeout=args.timeout, force=args.force, western_relaxation=getattr(args, "western_relaxation", False),
@@ -1032,16 +1073,3 @@ def cmd_batch(args) -> int:
     )
     report(result)
     return result.exit_code
-
-
-def _parse_value(text: str):
-    """``-p name value``: numbers become numbers, true/false booleans; everything else stays text."""
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
