@@ -45,8 +45,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
-import types
 from pathlib import Path
 
 from toolkit.cli import main
@@ -182,12 +180,12 @@ def test_an_error_reading_elsewhere_is_not_called_an_output_problem(tmp_path):
 @pytest.fixture(scope="module")
 def built_package(tmp_path_factory):
     """One package of the demo client (briefing left out: not what these tests are about)."""
-    from toolkit.package.writer import build_package
+    from toolkit.package import writer
 
     out = tmp_path_factory.mktemp("built") / "output"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "toolkit.documents.briefing", types.SimpleNamespace(write_brief=lambda *a, **k: {}))
-        build_package(QINGCHUAN, round=2025, output=out)
+        mp.setattr(writer, "write_brief", lambda *a, **k: {})
+        writer.build_package(QINGCHUAN, round=2025, output=out)
     return out
 
 

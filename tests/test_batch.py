@@ -1,9 +1,9 @@
 """The batch runner (toolkit.run.batch): isolation, verification, resume, lock, bad input.
 
-How the kernel is killed mid-run: the client notebook calls ``toolkit.notebook.fault_point`` just
-before it writes the package; with the environment variable ``CLUSTERKIT_TEST_KILL_KERNEL`` set to
-``<client folder name>:package`` that kernel sends itself SIGKILL there, exactly as a crash would.
-The batch passes its environment to every kernel, so the test sets the variable around run_batch.
+How the kernel is killed mid-run: the crash tests run a copy of notebooks/client_report.ipynb whose
+package cell starts by sending its own kernel SIGKILL, exactly as a crash would, when the environment
+variable ``CRASH_AT_PACKAGE`` names that client's folder (the batch passes its environment to every
+kernel, so the test sets the variable around run_batch). The toolkit itself has no such hook.
 
 The slow part (three real clients through the real notebook, then a re-run) is one module-scoped
 fixture; the other tests use ``tests/notebooks/stub_client.ipynb``, which declares the same
@@ -31,6 +31,7 @@ from toolkit.core.errors import BatchError
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "examples" / "clients"
 STUB = ROOT / "tests" / "notebooks" / "stub_client.ipynb"
+CRASH_ENV = "CRASH_AT_PACKAGE"
 
 
 def _copy(tmp: Path, *names: str) -> list[Path]:
@@ -47,17 +48,32 @@ def _leftovers(output: Path) -> list[Path]:
 
 # -- the real notebook: a killed kernel and a corrupt workbook --------------------------------------
 
+def _crashing_notebook(folder: Path) -> Path:
+    """The real client notebook, its package cell prefixed with a SIGKILL of its own kernel for the client
+    named by $CRASH_AT_PACKAGE (same name, so the package keeps ``client_report.ipynb``)."""
+    nb = nbformat.read(ROOT / "notebooks" / "client_report.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "write_package(" in c.source)
+    cell.source = ("import os, signal\n"
+                   f"if os.environ.get({CRASH_ENV!r}) == os.path.basename(os.fspath(client_dir)):\n"
+                   "    os.kill(os.getpid(), signal.SIGKILL)\n" + cell.source)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "client_report.ipynb")
+    return folder / "client_report.ipynb"
+
+
 @pytest.fixture(scope="module")
 def crash_runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("batch")
     clients = _copy(tmp / "clients", "qingchuan", "linquan", "minshan")
+    notebook = _crashing_notebook(tmp / "notebook")
     good_linquan = (clients[1] / "intake.xlsx").read_bytes()
     (clients[1] / "intake.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     output = tmp / "out"
     mp = pytest.MonkeyPatch()
-    mp.setenv("CLUSTERKIT_TEST_KILL_KERNEL", "minshan:package")
+    mp.setenv(CRASH_ENV, "minshan")
     try:
-        first = run_batch([str(c) for c in clients], round=2025, output=output, jobs=2, timeout=180, progress=False)
+        first = run_batch([str(c) for c in clients], round=2025, output=output, jobs=2, timeout=180, progress=False,
+                          notebook=notebook)
     finally:
         mp.undo()
     after_first = {
@@ -70,7 +86,7 @@ def crash_runs(tmp_path_factory):
     # Repair the workbook; no kernel is killed this time.
     (clients[1] / "intake.xlsx").write_bytes(good_linquan)
     second = run_batch([str(c) for c in clients], round=2025, output=output, jobs=2, timeout=180,
-                       progress=False, province_notebook=False)
+                       progress=False, province_notebook=False, notebook=notebook)
     return first, after_first, second, output
 
 

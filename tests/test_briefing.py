@@ -12,10 +12,10 @@ import zipfile
 import pytest
 from docx import Document
 
+import office
 from briefing_support import EXAMPLES, assessment_for, round_2025, situations
 from factories import make_client
 from toolkit.documents import briefing
-from toolkit.documents import office
 from toolkit.cli import main
 from toolkit.assess.result import FAIL, NEEDS_EVIDENCE
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+import office
 from factories import make_client
 from toolkit.documents import forms as documents
-from toolkit.documents import office
 from toolkit.assess.assessment import assess
 from toolkit.core.errors import TemplateError
 from toolkit.intake.reader import read_client

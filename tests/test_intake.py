@@ -626,7 +626,7 @@ def _calc_roundtrip(src: Path, outdir: Path) -> Path:
     import subprocess
     import tempfile
 
-    from toolkit.documents import office
+    import office
 
     exe = office.soffice()
     if exe is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sys
 import types
 from pathlib import Path
 
@@ -14,13 +13,14 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+import office
 from factories import make_client
 from toolkit import notebook as nbk
 from toolkit.assess.assessment import assess
 from toolkit.core.naming import package_dir
-from toolkit.documents import office
 from toolkit.province import tables as province
 from toolkit.cli import main
+from toolkit.package import writer
 from toolkit.package.manifest import PackageRecord, read_package, summary
 from toolkit.package.writer import build_package
 from toolkit.core.paths import examples_dir
@@ -89,8 +89,7 @@ def built(tmp_path_factory):
     """Packages of: four 宁波市 clusters (quota 2; two share a 细分领域), and the four demo clients. Built once."""
     tmp_path = tmp_path_factory.mktemp("province")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "toolkit.documents.briefing", types.SimpleNamespace(
-            write_brief=lambda client, assessment, round, out_dir, **k: {}))
+        mp.setattr(writer, "write_brief", lambda client, assessment, round, out_dir, **k: {})
         return _build(tmp_path)
 
 

@@ -230,6 +230,13 @@ def test_misspelt_keys_are_refused_not_ignored(tmp_path):
         load_rulebook(p)
 
 
+def test_a_setting_nothing_reads_is_refused(tmp_path):
+    # share_year once passed the check though no measure read it: a consultant changing it changed nothing
+    p = write(tmp_path, "shares.yaml", "id: shares\nextends: national-2022\nsettings: {share_year: latest}\n")
+    with pytest.raises(RulebookError, match="settings › share_year: 未知设置；可用：growth_method"):
+        load_rulebook(p)
+
+
 def test_rulebook_file_that_is_not_text_or_not_found_names_file(tmp_path):
     # A Word file or random bytes passed as --rulebook: a named error, not a UnicodeDecodeError.
     p = tmp_path / "guangxi.yaml"

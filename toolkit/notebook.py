@@ -8,21 +8,16 @@ A notebook's first code cell types its parameters (``typed_parameters(globals())
 ``toolkit.run.parameters``, the rule the batch applies too), so that a notebook run by papermill alone
 takes ``-p western_relaxation 否`` as off and refuses ``-p round abc``.
 
-Two hooks concern the batch (``toolkit.run.batch``):
-
-- ``record_result(...)``: the notebook's last cell writes a small JSON result to the file named by the
-  ``CLUSTERKIT_RESULT_FILE`` environment variable (set by the batch; absent in JupyterLab, where it
-  does nothing). The batch counts a notebook as run only when this file exists.
-- ``fault_point(client_dir, step)``: for the batch's isolation test. When the environment variable
-  ``CLUSTERKIT_TEST_KILL_KERNEL`` is ``<client folder name>:<step>`` (step ``package`` or ``start``),
-  the kernel kills itself with SIGKILL at that step, as a crash would. Unset, it does nothing.
+One hook concerns the batch (``toolkit.run.batch``): ``record_result(...)``, the notebook's last cell,
+writes a small JSON result to the file named by the ``CLUSTERKIT_RESULT_FILE`` environment variable
+(set by the batch; absent in JupyterLab, where it does nothing). The batch counts a notebook as run
+only when this file exists.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +27,6 @@ from toolkit.run.parameters import typed_parameters
 __all__ = ["typed_parameters"]  # the notebooks' first code cell: nbk.typed_parameters(globals())
 
 RESULT_ENV = "CLUSTERKIT_RESULT_FILE"
-KILL_ENV = "CLUSTERKIT_TEST_KILL_KERNEL"
 
 
 def resolve(path: str | Path) -> Path:
@@ -48,16 +42,6 @@ def resolve(path: str | Path) -> Path:
     if cwd == notebooks_dir().resolve() and not (cwd / p).exists():
         return (project_root() / p).resolve()
     return (cwd / p).resolve()
-
-
-def fault_point(client_dir: str | Path, step: str) -> None:
-    """Test hook: kill this kernel at ``step`` when CLUSTERKIT_TEST_KILL_KERNEL asks for it."""
-    wanted = os.environ.get(KILL_ENV, "")
-    if not wanted:
-        return
-    name, _, at = wanted.partition(":")
-    if name == Path(client_dir).name and (at or "package") == step:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def record_result(**data: Any) -> None:
@@ -77,13 +61,9 @@ def intake_summary(client) -> "Any":
     """The client's basic information as read, with the cell each value came from."""
     import pandas as pd
 
-    from toolkit.intake.schema import load_schema
+    from toolkit.intake import schema
 
-    labels = {}
-    basic = (load_schema().get("sheets") or {}).get("basic") or {}
-    for f in basic.get("fields", []):
-        if isinstance(f, dict) and "id" in f:
-            labels[f["id"]] = f.get("label", f["id"])
+    labels = {f["id"]: f["label"] for f in schema.sheet("basic")["fields"]}
     rows = [{"项目": labels.get(k, k), "值": "" if v.value is None else v.value,
              "来源": str(v.source) if v.source else ""}
             for k, v in client.basic.items() if v is not None]
@@ -162,13 +142,12 @@ def narrative_preview(narrative, paragraphs: int = 1) -> "Any":
     return Markdown("\n\n".join(parts))
 
 
-def write_package(client, *, client_dir, round, rulebook=None, output="output", western_relaxation=False,
+def write_package(client, *, round, rulebook=None, output="output", western_relaxation=False,
                   assessment=None, narrative=None):
     """Build the client's package (``toolkit.package.writer.build_package``) from the assessment and narrative
     the notebook shows, so the audit trail and the package agree."""
     from toolkit.package.writer import build_package
 
-    fault_point(client_dir, "package")
     return build_package(client, round=round, rulebook=rulebook or None, output=output,
                          western_relaxation=western_relaxation, assessment=assessment, narrative=narrative)
 
@@ -184,13 +163,9 @@ def record_package(package) -> None:
     from toolkit.assess.rulebook import load_rulebook
 
     a = package.assessment
-    try:
-        rb_path = str(load_rulebook(a.rulebook).path)
-    except Exception:
-        rb_path = None
     return record_result(package=str(package.path), client_id=a.client_id, overall=a.overall,
                          readiness=a.readiness, rulebook={"id": a.rulebook, "version": a.rulebook_version,
-                                                          "path": rb_path})
+                                                          "path": str(load_rulebook(a.rulebook).path)})
 
 
 def package_files(path: str | Path) -> "Any":

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from toolkit import __version__
 from toolkit.core import formatting as fmt
+from toolkit.intake import schema
 from toolkit.assess import readiness
 from toolkit.assess.measures import (FACTS, GROWTH_METHODS, OPERATORS, Measurement, evidence_listed_not_found,
                                      evidence_present, measure, operator_word, plan_achievement, plan_actual, row_cell,
@@ -51,18 +52,9 @@ from toolkit.assess.result import (ELIGIBLE, FAIL, INCOMPLETE, MISSING_DATA, NEE
 SEVERITY = {VETO: 4, FAIL: 3, MISSING_DATA: 2, NEEDS_EVIDENCE: 1, PASS: 0}
 
 
-def _evidence_labels() -> dict[str, str]:
-    try:
-        from toolkit.intake.schema import load_schema
-
-        return dict(load_schema().get("evidence_kinds", {}))
-    except Exception:
-        return {}
-
-
 def _check_evidence(client: Client, c: Criterion) -> tuple[list[str], list[InputRef]]:
     """Missing evidence items (Chinese labels, with the cell of a listed-but-absent file) and the present ones."""
-    labels = _evidence_labels()
+    labels = schema.evidence_kinds()
     missing, present = [], []
     for kind in c.evidence:
         found = evidence_present(client, kind)
@@ -182,13 +174,7 @@ def _negative(client: Client, c: Criterion, rb: Rulebook) -> CriterionResult:
 
 
 def _plan_columns() -> dict[str, str]:
-    try:
-        from toolkit.intake.schema import load_schema
-
-        cols = load_schema()["sheets"]["plan"]["columns"]
-        return {col["id"]: chr(ord("A") + i) for i, col in enumerate(cols)}
-    except Exception:
-        return {}
+    return {col["id"]: chr(ord("A") + i) for i, col in enumerate(schema.sheet("plan")["columns"])}
 
 
 def _plan(client: Client, c: Criterion, rb: Rulebook) -> list[CriterionResult]:
@@ -256,9 +242,7 @@ def _apply_relaxation(rb: Rulebook, rnd: Round | None, client: Client, on: bool)
         return {}, []
     name = "西部地区放宽"
     if rnd is not None:
-        avail = rnd.western_relaxation.available
-        rnd.western_relaxation.enabled = True
-        if avail is False:
+        if rnd.western_relaxation.available is False:
             return {}, [f"{name}：已开启，但{rnd.label}通知未提及西部地区放宽，未改变任何阈值"]
     if client.region != "西部":
         return {}, [f"{name}：已开启，但{client.province or '该客户所在省份'}不属于西部地区，未改变任何阈值"]

@@ -40,13 +40,13 @@ over 500 lines because those rules belong together with the measures that use th
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from toolkit.core import formatting as fmt
+from toolkit.intake import schema
 from toolkit.intake.model import TIERS, Client, Firm, PlanTarget, Source, Value
 from toolkit.assess.result import InputRef
 
@@ -108,19 +108,8 @@ class MeasureSpec:
 # ---------------------------------------------------------------------------------------------
 # reading the client
 
-@functools.lru_cache(maxsize=1)
-def _indicator_labels() -> dict[str, tuple[str, str]]:
-    try:
-        from toolkit.intake.schema import load_schema
-
-        rows = load_schema()["sheets"]["indicators"]["rows"]
-        return {r["id"]: (r["label"], r.get("unit", "")) for r in rows}
-    except Exception:  # the schema module is optional for measures; labels fall back to ids
-        return {}
-
-
 def indicator_label(key: str) -> str:
-    return _indicator_labels().get(key, (key, ""))[0]
+    return schema.indicator_labels().get(key, key)
 
 
 def _src(source: Source | None) -> str | None:
@@ -385,11 +374,6 @@ def _up(x: float, digits: int = 2) -> float:
     """Round a needed increase up, so the stated change is enough."""
     f = 10 ** digits
     return math.ceil(x * f - 1e-6) / f
-
-
-def _down(x: float, digits: int = 2) -> float:
-    f = 10 ** digits
-    return math.floor(x * f + 1e-6) / f
 
 
 def what_it_takes(name: str, m: Measurement, operator: str, threshold: float, unit: str) -> str:

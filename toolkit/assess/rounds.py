@@ -43,13 +43,13 @@ class Attachment:
 
 @dataclass
 class WesternRelaxation:
-    """The round's 西部地区放宽 setting. ``enabled`` is False unless an assessment asks for it."""
+    """The round's 西部地区放宽 setting: whether the notice allows it. An assessment switches it on for
+    itself (``assess(..., western_relaxation=True)``); the round is never changed."""
 
     available: bool | None  # whether the notice allows it (None: not known)
     text: str = ""
     source: str = ""
     overrides: dict[str, dict] = field(default_factory=dict)  # criterion id → {threshold, source, confidence}
-    enabled: bool = False
 
     NAME = "西部地区放宽"
 

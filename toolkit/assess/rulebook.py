@@ -41,6 +41,7 @@ import yaml
 
 from toolkit.core import paths
 from toolkit.core.errors import RulebookError
+from toolkit.intake import schema
 from toolkit.assess.measures import FACTS, MEASURES, OPERATORS
 from toolkit.assess.result import DIMENSION_NAMES
 
@@ -55,7 +56,6 @@ CONFIDENCES = ("H", "M", "L")
 PLAN_MEASURES = ("plan_achievement",)
 SETTINGS_ALLOWED = {
     "growth_method": ("cagr", "mean_yoy"),
-    "share_year": ("latest",),
 }
 
 
@@ -313,21 +313,12 @@ def _comparison(c: dict, fname: str, where: str, allowed: tuple | dict) -> Compa
     return Comparison(m, op, t, str(c.get("unit", "")))
 
 
-def _schema() -> dict:
-    try:
-        from toolkit.intake.schema import load_schema
-    except ImportError:  # pragma: no cover - the schema module ships with the intake reader
-        with open(paths.schema_dir() / "intake.yaml", encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)
-    return load_schema()
-
-
 def _evidence_kinds() -> set[str]:
-    return set(_schema().get("evidence_kinds", {}))
+    return set(schema.evidence_kinds())
 
 
 def _negative_items() -> set[str]:
-    return {i["id"] for i in _schema()["sheets"]["negative"]["items"]}
+    return {i["id"] for i in schema.sheet("negative")["items"]}
 
 
 def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[str, str]],

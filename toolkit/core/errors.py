@@ -6,7 +6,7 @@ Everything the toolkit raises on bad input is a ``ToolkitError``; anything else 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class ToolkitError(Exception):
@@ -77,6 +77,14 @@ class RulebookError(ToolkitError):
         super().__init__(f"{file} › {key}: {message}")
 
 
+class SchemaError(ToolkitError):
+    """The intake workbook's description (data/schema/intake.yaml) is wrong: names the file and the key."""
+
+    def __init__(self, file: str, key: str, message: str):
+        self.file, self.key = file, key
+        super().__init__(f"{file} › {key}: {message}")
+
+
 class RoundError(ToolkitError):
     """A round configuration that is missing or wrong."""
 
@@ -100,25 +108,3 @@ class BatchError(ToolkitError):
 
 class ParameterError(BatchError):
     """A notebook parameter whose value is not of its declared type (``-p western_relaxation 也许``)."""
-
-
-@dataclass
-class ProblemList:
-    """Collects problems while reading; ``raise_if_errors`` turns them into one IntakeError."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    def raise_if_errors(self) -> None:
-        if self.errors:
-            raise IntakeError(self.problems)

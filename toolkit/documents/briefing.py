@@ -36,6 +36,7 @@ from toolkit.core.formatting import date_cn, number, percent, with_unit
 from toolkit.intake.model import PLAN_CITIES, XPCC
 from toolkit.assess.measures import standard_text
 from toolkit.core.naming import safe_name
+from toolkit.intake import schema
 from toolkit.assess.rulebook import label_of, title_of
 from toolkit.assess.result import (
     ELIGIBLE, FAIL, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
@@ -77,19 +78,9 @@ def load_workplan(path: Path | str | None = None) -> dict:
     return _workplan_at(str(p), p.stat().st_mtime)
 
 
-@lru_cache(maxsize=1)
-def _evidence_labels() -> dict[str, str]:
-    try:
-        from toolkit.intake.schema import load_schema
-
-        return dict(load_schema().get("evidence_kinds") or {})
-    except Exception:  # the schema module is optional here: labels only
-        return {}
-
-
 def _kind_of(item: str) -> str | None:
     """An evidence kind id from an id or from a label such as '绿色化发展材料（佐证材料表中未列出）'."""
-    labels = _evidence_labels()
+    labels = schema.evidence_kinds()
     if item in labels:
         return item
     for kind, label in labels.items():
@@ -388,15 +379,13 @@ def schedule(client, assessment, round, today, plan: dict | None = None) -> dict
 
 
 def _next_round(round):
-    year = getattr(round, "year", None)
-    if year is None:
-        return None
-    try:
-        from toolkit.assess.rounds import load_round
+    """The next round, or None when its file is not there yet (a broken file is an error, not None)."""
+    from toolkit.assess.rounds import available_rounds, load_round
 
-        return load_round(int(year) + 1)
-    except Exception:
+    year = getattr(round, "year", None)
+    if year is None or int(year) + 1 not in available_rounds():
         return None
+    return load_round(int(year) + 1)
 
 
 def documents(client, assessment, round) -> list[dict]:
@@ -424,7 +413,7 @@ def documents(client, assessment, round) -> list[dict]:
             if e.exists is not False:
                 have[k] = have.get(k, 0) + 1
     docs.append({"title": "佐证材料清单", "note": f"{len(client.evidence or [])}项材料，逐项对应认定标准条款"})
-    labels = _evidence_labels()
+    labels = schema.evidence_kinds()
     missing_kinds = set()
     for r in assessment.results:
         for m in r.missing or []:

@@ -94,8 +94,6 @@ FILES = {
     "plan": "05_规划目标完成情况",
 }
 TIER_ORDER = ["champion", "little_giant", "specialised", "innovative", "high_tech"]
-TIER_SHORT = {"champion": "单项冠军", "little_giant": "小巨人", "specialised": "专精特新",
-              "innovative": "创新型", "high_tech": "高企"}
 
 _ready = False
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from toolkit.core import formatting as fmt
 from toolkit.core.errors import TemplateError
+from toolkit.intake import schema
 from toolkit.intake.model import TIERS, Client
 from toolkit.documents.narrative import Narrative, with_unit
 from toolkit.core.clock import today as today_of
@@ -197,15 +198,6 @@ def evidence_status(client: Client) -> list[dict[str, Any]]:
     return items
 
 
-def _kind_labels() -> dict[str, str]:
-    try:
-        from toolkit.intake.schema import load_schema
-
-        return dict(load_schema().get("evidence_kinds", {}))
-    except Exception:  # the schema module is another step's; the checklist still works without labels
-        return {}
-
-
 # -- 附件1 / 附件3 ----------------------------------------------------------------------------------
 def application_context(client: Client, assessment: Assessment, narrative: Narrative, *, round=None,
                         today: _dt.date | None = None) -> dict[str, Any]:
@@ -347,7 +339,7 @@ def _listing(lead: str, items: list[str], most: int = 8) -> str:
 
 
 def evidence_context(client: Client, assessment: Assessment, *, round=None, today=None) -> dict[str, Any]:
-    labels = _kind_labels()
+    labels = schema.evidence_kinds()
     ev = evidence_status(client)
     rows = []
     for i, x in enumerate(ev, 1):
@@ -389,6 +381,3 @@ def write_evidence_checklist(client: Client, assessment: Assessment, out: Path |
                              today=None) -> Path:
     return render_form(EVIDENCE_CHECKLIST, evidence_context(client, assessment, round=round, today=today), out)
 
-
-def dimension_title(n: int) -> str:
-    return DIMENSION_NAMES.get(n, "")

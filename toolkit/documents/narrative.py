@@ -512,7 +512,6 @@ CONTEXT_SPEC: dict[str, Any] = {
     "section_title": "",
     "UNVERIFIED": "",
 }
-CONTEXT_NAMES = tuple(CONTEXT_SPEC)
 
 
 def paragraphs_of(text: str) -> list[str]:

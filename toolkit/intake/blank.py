@@ -383,13 +383,13 @@ def write_blank_workbook(path: Path | str, cluster_name: str, years: list[int] |
     """Write the blank intake workbook to ``path`` (a .xlsx file, or a folder to hold intake.xlsx)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        path = path / schema.load_schema().get("file", "intake.xlsx")
+        path = path / schema.load_schema()["file"]
     return save_workbook(build_workbook(cluster_name, years or default_years()), path)
 
 
 def cmd_new_client(args) -> int:
     folder = Path(args.dir)
-    target = folder / schema.load_schema().get("file", "intake.xlsx")
+    target = folder / schema.load_schema()["file"]
     if target.exists() and not args.force:
         raise ToolkitError(f"{target} 已存在，未覆盖。要重新生成空白工作簿请加 --force（原有数据会丢失）")
     if folder.exists() and not folder.is_dir():

@@ -68,7 +68,7 @@ def carry_over(old: Path | str, new: Path | str, years: list[int]) -> tuple[Path
     from toolkit.intake.reader import read_client
 
     old, new = Path(old), Path(new)
-    target = new / schema.load_schema().get("file", "intake.xlsx")
+    target = new / schema.load_schema()["file"]
     if old.resolve() == new.resolve():
         raise ToolkitError(f"--from {old} 与新客户文件夹相同：新一轮的工作簿请写到另一个文件夹，原工作簿保留不动")
     if target.exists():

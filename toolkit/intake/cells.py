@@ -69,10 +69,6 @@ def fmt(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
-def _unit_factor(unit: str | None) -> float | None:
-    return _MONEY.get(unit or "")
-
-
 def _convert(number: float, typed: str | None, header_unit: str | None) -> tuple[float | None, str | None]:
     """Convert ``number typed`` to ``header_unit``. Returns (value, warning) or (None, error-ish)."""
     if not typed:

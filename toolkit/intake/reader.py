@@ -90,7 +90,7 @@ def resolve_paths(path: Path | str) -> tuple[Path, Path]:
     """(client folder, workbook) for a client folder or a workbook path."""
     path = Path(path)
     if path.is_dir():
-        return path, path / schema.load_schema().get("file", "intake.xlsx")
+        return path, path / schema.load_schema()["file"]
     return path.parent, path
 
 

@@ -1,8 +1,10 @@
 """The intake workbook's description (``data/schema/intake.yaml``), shared by writer and reader.
 
-``load_schema()`` returns the YAML as a dict (cached). The helpers below resolve what the YAML names
-symbolically: the closed choices (``provinces``, ``recommenders``, ``indicator_ids``, ``evidence_kinds``
-come from ``toolkit.intake.model`` and the schema itself) and the evidence kinds' Chinese labels.
+``load_schema()`` returns the YAML as a dict (cached), after checking that it holds every key the
+toolkit reads: a misspelt key is a ``SchemaError`` naming the file and the key, never a silently
+missing label in the forms. The helpers below resolve what the YAML names symbolically: the closed
+choices (``provinces``, ``recommenders``, ``indicator_ids``, ``evidence_kinds`` come from
+``toolkit.intake.model`` and the schema itself), the evidence kinds' and indicators' Chinese labels. Every other module reads the schema through them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from toolkit.core import paths
-from toolkit.core.errors import ToolkitError
+from toolkit.core.errors import SchemaError, ToolkitError
 from toolkit.intake.model import PROVINCES, RECOMMENDERS
 
 # The defined name that records which template version wrote a workbook (the reader checks it).
@@ -27,6 +29,61 @@ def schema_path() -> Path:
     return paths.schema_dir() / "intake.yaml"
 
 
+# What the toolkit reads from the schema: top-level keys, the sheets, and the keys of each sheet's
+# fields / rows / columns / items.
+TOP_KEYS = {"version", "file", "choices", "evidence_kinds", "sheets"}
+REQUIRED_TOP = ("version", "file", "evidence_kinds", "sheets")
+SHEETS = {
+    "instructions": None,
+    "basic": ("fields", ("id", "label", "type")),
+    "indicators": ("rows", ("id", "label", "type")),
+    "roster": ("columns", ("id", "label", "type")),
+    "platforms": ("columns", ("id", "label", "type")),
+    "negative": ("items", ("id", "label")),
+    "plan": ("columns", ("id", "label", "type")),
+    "evidence": ("columns", ("id", "label", "type")),
+}
+_FIX = "请参照项目自带的 data/schema/intake.yaml 改正"
+
+
+def validate(data, file: str) -> dict:
+    """``data`` if it holds every key the toolkit reads, else a ``SchemaError`` naming the first wrong key."""
+    if not isinstance(data, dict):
+        raise SchemaError(file, "（整个文件）", f"不是工作簿描述文件（应为 YAML 映射）；{_FIX}")
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        raise SchemaError(file, unknown[0], f"未知的键；可用：{'、'.join(sorted(TOP_KEYS))}（核对拼写）")
+    for key in REQUIRED_TOP:
+        if data.get(key) in (None, "", {}, []):
+            raise SchemaError(file, key, f"缺少此项；{_FIX}")
+    kinds = data["evidence_kinds"]
+    if not isinstance(kinds, dict) or not all(isinstance(v, str) and v for v in kinds.values()):
+        raise SchemaError(file, "evidence_kinds", f"应为“代码: 中文名称”的映射；{_FIX}")
+    if not isinstance(data.get("choices") or {}, dict):
+        raise SchemaError(file, "choices", f"应为“名称: [选项…]”的映射；{_FIX}")
+    sheets = data["sheets"]
+    if not isinstance(sheets, dict):
+        raise SchemaError(file, "sheets", f"应为各工作表的映射；{_FIX}")
+    for key, shape in SHEETS.items():
+        spec = sheets.get(key)
+        where = f"sheets › {key}"
+        if not isinstance(spec, dict):
+            raise SchemaError(file, where, f"缺少此工作表；{_FIX}")
+        if not spec.get("title"):
+            raise SchemaError(file, f"{where} › title", f"缺少工作表名称；{_FIX}")
+        if shape is None:
+            continue
+        list_key, needed = shape
+        entries = spec.get(list_key)
+        if not isinstance(entries, list) or not entries:
+            raise SchemaError(file, f"{where} › {list_key}", f"缺少此项（应为非空列表）；{_FIX}")
+        for n, entry in enumerate(entries, 1):
+            for k in needed:
+                if not isinstance(entry, dict) or entry.get(k) in (None, ""):
+                    raise SchemaError(file, f"{where} › {list_key} › 第{n}项 › {k}", f"缺少此项（核对拼写）；{_FIX}")
+    return data
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: str) -> dict:
     try:
@@ -34,9 +91,7 @@ def _load(path: str) -> dict:
             data = yaml.safe_load(fh)
     except (OSError, yaml.YAMLError) as exc:
         raise ToolkitError(f"{path}: 无法读取工作簿描述文件（{exc}）") from exc
-    if not isinstance(data, dict) or "sheets" not in data or "version" not in data:
-        raise ToolkitError(f"{path}: 不是工作簿描述文件（缺少 version 或 sheets）")
-    return data
+    return validate(data, Path(path).name)
 
 
 def load_schema() -> dict:

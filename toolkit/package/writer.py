@@ -7,7 +7,7 @@
 - ``附件1_申报表.docx`` (new application) or ``附件3_复核申报表.docx`` (review), with the narrative;
 - ``佐证材料清单.docx`` — every evidence item present or missing;
 - ``申报材料文字稿.md`` — the narrative as text, for editing outside Word;
-- the charts, briefing memo and proposal of ``toolkit.documents.briefing.write_brief`` (when that step is installed);
+- the charts, briefing memo and proposal of ``toolkit.documents.briefing.write_brief``;
 - ``佐证材料/`` — copies of the evidence files found beside the workbook;
 - ``assessment.json``, ``manifest.json`` (inputs with sha256, rulebook id and version, round, toolkit
   version, time, the files written, and the client's facts the province reads: ``toolkit.package.manifest``,
@@ -38,6 +38,7 @@ from toolkit.core.hashing import sha256_file
 from toolkit.core.naming import inside, package_dir, safe_name
 from toolkit.assess.result import Assessment
 from toolkit.assess.rounds import default_round, resolve_round
+from toolkit.documents.briefing import write_brief
 from toolkit.package.manifest import ASSESSMENT_FILE, MANIFEST_FILE, summary
 
 MANIFEST_VERSION = "1.0"
@@ -104,16 +105,6 @@ def _write_zip(folder: Path, zip_path: Path) -> None:
                 z.write(p, p.relative_to(folder).as_posix())
 
 
-def write_brief_if_available(client, assessment, round, out_dir: Path, *, today=None) -> tuple[dict, str]:
-    """Charts, memo and proposal through ``toolkit.documents.briefing.write_brief``; ('', note) when not installed."""
-    try:
-        from toolkit.documents.briefing import write_brief
-    except ImportError as exc:
-        return {}, f"简报与服务方案未生成：toolkit.documents.briefing 不可用（{exc}）"
-    files = write_brief(client, assessment, round, out_dir, today=today)
-    return dict(files or {}), ""
-
-
 def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=None, output: Path | str = "output",
                   western_relaxation: bool = False, today=None, assessment: Assessment | None = None,
                   narrative=None) -> PackageResult:
@@ -142,16 +133,13 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
         narrative = draft(client, assessment)
     year = rnd.year
     target = package_dir(output, year, client.recommender, client.id)
-    notes: list[str] = []
 
     with atomic_dir(target) as tmp:
         app = tmp / application_filename(client)
         write_application(client, assessment, narrative, app, round=rnd, today=today)
         write_evidence_checklist(client, assessment, tmp / EVIDENCE_CHECKLIST_FILE, round=rnd, today=today)
         (tmp / NARRATIVE_FILE).write_text(narrative.to_markdown(), encoding="utf-8")
-        brief, note = write_brief_if_available(client, assessment, rnd, tmp, today=today)
-        if note:
-            notes.append(note)
+        brief = write_brief(client, assessment, rnd, tmp, today=today)
         evidence = evidence_status(client)
         copied = _copy_evidence(evidence, tmp)
         (tmp / ASSESSMENT_FILE).write_text(
@@ -180,7 +168,6 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
             "evidence_copied": copied,
             "zip": zip_name,
             "summary": summary(client, assessment),
-            "notes": notes,
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")

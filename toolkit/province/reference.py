@@ -36,7 +36,6 @@ from toolkit.core.paths import reference_dir
 
 SEED_FILE = "recognised_clusters.csv"
 OFFICIAL_FILE = "recognised_clusters_official.csv"
-COLUMNS = ["year", "province", "county", "cluster_name", "source"]
 
 # Header names accepted in a consultant's file, mapped to ours.
 HEADER_ALIASES = {

@@ -1,5 +1,9 @@
 """LibreOffice, headless: .docx → PDF, and the PDF's text read back (how the tests meet a document).
 
+Test support: only the tests convert documents today. It depends on nothing of tests/ (only on
+``toolkit.core``), so when the package itself produces PDFs it moves back to ``toolkit/documents/office.py``
+unchanged.
+
 LibreOffice and poppler come from Debian's packages (`.ci/run` and `scripts/system-deps` install them);
 the Chinese fonts come from ``toolkit.core.fonts`` through fontconfig.
 """
