@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from argparse import Namespace
 
 import pytest
 
 from factories import make_client
-from toolkit.assess.assessment import assess, cmd_assess, format_table, write_json
+from toolkit.assess.assessment import assess, format_table, write_json
+from toolkit.cli import main
 from toolkit.intake.model import Firm, Value
 from toolkit.assess.result import SCHEMA_VERSION, Assessment
 
@@ -100,8 +100,7 @@ def test_cmd_assess_prints_and_writes(tmp_path, monkeypatch, capsys):
 
     client = make_client(folder=tmp_path / "qingchuan")
     monkeypatch.setattr(toolkit.intake.reader, "read_client", lambda path: client)
-    args = Namespace(dir=str(tmp_path / "qingchuan"), rulebook=None, round="2025", western_relaxation=False, json=None)
-    assert cmd_assess(args) == 0
+    assert main(["assess", str(tmp_path / "qingchuan"), "--round", "2025"]) == 0
     out = capsys.readouterr().out
     assert "结论：符合条件" in out and "1.2" in out
     data = json.loads((tmp_path / "qingchuan" / "assessment.json").read_text(encoding="utf-8"))

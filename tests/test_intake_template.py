@@ -8,7 +8,7 @@ import pytest
 from toolkit.intake import schema
 from toolkit.cli import main
 from toolkit.intake.reader import check_workbook, read_client
-from toolkit.intake.blank import build_workbook, default_years, write_blank_workbook
+from toolkit.intake.blank import build_workbook, default_years, new_client, write_blank_workbook
 from toolkit.intake.model import PROVINCES
 from toolkit.core.errors import ToolkitError
 
@@ -175,8 +175,8 @@ def test_number_cells_accept_only_numbers(blank):
     (["--years", "1800", "1801", "1802"], "不是有效年份"),
     (["--years", "2097", "2098", "2099"], "还没有统计数据"),
     (["--years", "2022", "2024", "2026"], "三个连续年份"),
-    (["--name", ""], "--name 不能为空"),
-    (["--name", "   "], "--name 不能为空"),
+    (["--name", ""], "集群名称不能为空"),
+    (["--name", "   "], "集群名称不能为空"),
 ])
 def test_new_client_refuses_years_or_names_check_would_reject(tmp_path, capsys, argv, text):
     # 1800 used to be written, then refused by `clusterkit check` as "表头不是年份"; an empty name
@@ -187,6 +187,22 @@ def test_new_client_refuses_years_or_names_check_would_reject(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert err.startswith("错误：") and text in err
     assert not (folder / "intake.xlsx").exists()
+
+
+@pytest.mark.parametrize("name,years,text", [
+    ("  ", None, "集群名称不能为空"),
+    ("某某县智能家电产业集群", [2097, 2098, 2099], "2099 年还没有统计数据"),
+    ("某某县智能家电产业集群", [1800, 1801, 1802], "不是有效年份"),
+])
+def test_new_client_in_python_refuses_what_the_command_refuses(tmp_path, name, years, text):
+    # a notebook or a script gets the same checks as `clusterkit new-client`
+    with pytest.raises(ToolkitError, match=text):
+        new_client(tmp_path / "某某县", name, years)
+    assert not (tmp_path / "某某县" / "intake.xlsx").exists()
+    made = new_client(tmp_path / "某某县", "某某县智能家电产业集群", [2024, 2022, 2023])
+    assert made == tmp_path / "某某县" / "intake.xlsx" and (tmp_path / "某某县" / "evidence").is_dir()
+    with pytest.raises(ToolkitError, match="已存在"):
+        new_client(tmp_path / "某某县", "别的名字")
 
 
 def test_new_client_takes_the_three_years_in_any_order(tmp_path):

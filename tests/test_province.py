@@ -23,6 +23,7 @@ from toolkit.cli import main
 from toolkit.package import writer
 from toolkit.package.manifest import PackageRecord, read_package, summary
 from toolkit.package.writer import build_package
+from toolkit.core.errors import ToolkitError
 from toolkit.core.paths import examples_dir
 from toolkit.province.briefing import write_province_brief
 from toolkit.province.decision import (NOT_QUALIFIED, OVER_QUOTA, QUOTA_UNKNOWN, RECOMMEND, RECOMMEND_INCOMPLETE,
@@ -239,6 +240,15 @@ def test_a_truncated_assessment_leaves_the_client_out_says_so_and_exits_nonzero(
     assert "附件2_推荐汇总表.docx" in captured.out  # the other clients' tables are written
     assert "assessment.json" in captured.err and "文件不完整或已损坏" in captured.err
     assert "clusterkit package" in captured.err and "cannot" not in captured.err
+
+
+def test_province_tables_in_python_refuse_a_missing_folder_or_a_file(tmp_path):
+    # before, a mistyped folder gave an empty list and a warning; the notebook showed no table and no error
+    with pytest.raises(ToolkitError, match="找不到输出文件夹"):
+        province.write_province_tables(tmp_path / "nope", 2025)
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(ToolkitError, match="是文件，不是输出文件夹"):
+        province.write_province_tables(tmp_path / "a.txt", 2025)
 
 
 def test_cmd_province_on_a_missing_folder_or_a_file(tmp_path, capsys):

@@ -149,3 +149,23 @@ def test_competition_in_the_province_and_nationally_with_the_matched_row():
     assert list(c["范围"]) == ["本省", "全国"]                    # its own province first
     assert c.iloc[0]["已认定集群"] == "洛阳市孟津区电子化工材料产业集群" and c.iloc[0]["匹配"] == "相近"
     assert c.iloc[1]["依据"] == "主导产业相同（相似度1.00）" and c.iloc[1]["已认定集群"] == "江苏省常熟市电子氟材料产业集群"
+
+
+def test_clusterkit_reference_import_and_list(tmp_path, capsys):
+    from toolkit.cli import main
+
+    src = tmp_path / "名单.csv"
+    src.write_text("省份,县（市、区）,集群名称,批次\n浙江省,青川县,青川县智能厨电产业集群,2025\n", encoding="utf-8")
+    dest = tmp_path / "official.csv"
+    assert main(["reference", "import", str(src), str(dest)]) == 0
+    assert "已导入" in capsys.readouterr().out
+    with open(dest, encoding="utf-8") as f:
+        assert [r["cluster_name"] for r in csv.DictReader(f)] == ["青川县智能厨电产业集群"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("省份,县\n浙江省,青川县\n", encoding="utf-8")
+    assert main(["reference", "import", str(bad), str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "集群名称" in err and "Traceback" not in err
+    assert not (tmp_path / "none.csv").exists()
+    assert main(["reference", "list"]) == 0
+    assert "电子氟材料" in capsys.readouterr().out

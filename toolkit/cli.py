@@ -1,18 +1,196 @@
-"""``clusterkit`` — the consultant's command line. A thin layer over the documented Python API.
+"""``clusterkit`` — the consultant's command line, every subcommand in this one module.
 
-Each subcommand is one function ``cmd_*(args) -> int`` in the module of its concept, imported only
-when that subcommand runs, so ``clusterkit check`` does not pay for matplotlib or papermill.
+Each subcommand is a function ``cmd_<name>(args) -> int`` here: it calls the documented Python API
+(the same functions a notebook or a test calls), prints what the consultant needs and returns the
+exit code. The checks on what a person typed (an empty name, years without statistics yet, an output
+folder that is a file, a mistyped date or round) live in the API, so a notebook gets them too; a
+``ToolkitError`` is printed as one line in Chinese (exit code 2), never a traceback.
+
+Exit codes: 0 done; 1 done, but there is something to fix (problems in the workbook, a failed
+client, a damaged package, a broken template); 2 the command could not run.
+
+Each command imports what it uses when it runs, so ``clusterkit check`` does not pay for matplotlib
+or papermill.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import os
 import sys
+from pathlib import Path
 
 from toolkit import __version__
 from toolkit.core.errors import ToolkitError
 
+
+def _err(*lines: str) -> None:
+    print(*lines, sep="\n", file=sys.stderr)
+
+
+# -- the commands ------------------------------------------------------------------------------------
+
+def cmd_new_client(args) -> int:
+    from toolkit.intake import schema
+    from toolkit.intake.blank import default_years, new_client
+
+    target = new_client(args.dir, args.name, args.years, force=args.force)
+    years = sorted(args.years or default_years())
+    print(f"已生成 {target}（模板版本 {schema.version()}，指标年度 {years[0]}—{years[-1]}）")
+    print(f"佐证材料请放在 {target.parent / 'evidence'}/，填好后运行：clusterkit check {target.parent}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from toolkit.intake.reader import PROBLEMS_SHEET, check_workbook, format_report, write_annotated
+
+    result = check_workbook(args.dir)
+    version = f"（模板版本 {result.template_version}）" if result.template_version else ""
+    print(f"检查 {result.workbook}{version}")
+    print(format_report(result))
+    if result.readable:
+        try:
+            out = write_annotated(result, args.annotated)
+            print(f"标注副本：{out}（问题单元格已标色并加批注，另有“{PROBLEMS_SHEET}”表）")
+        except ToolkitError as exc:  # e.g. a read-only client folder: the problems above still stand
+            _err(f"未能写出标注副本：{exc}（也可以用 --annotated 指定别的位置）")
+    return 1 if result.errors else 0
+
+
+def cmd_assess(args) -> int:
+    from toolkit.assess.assessment import assess, format_table, write_json
+    from toolkit.intake.reader import read_client
+
+    client = read_client(args.dir)
+    a = assess(client, args.rulebook, args.round, western_relaxation=args.western_relaxation)
+    out = write_json(a, Path(args.json) if args.json else client.folder / "assessment.json")
+    print(format_table(a))
+    print(f"\n已写入 {out}")
+    for p in client.problems or []:
+        _err(f"提示：{p}")
+    return 0
+
+
+def cmd_package(args) -> int:
+    from toolkit.package.writer import build_package
+
+    result = build_package(args.dir, round=args.round, rulebook=args.rulebook, output=args.output,
+                           western_relaxation=args.western_relaxation)
+    a = result.assessment
+    print(f"申报材料包：{result.path}")
+    print(f"评估结论：{a.overall}（准备度{round(a.readiness)}分，规则库 {a.rulebook} {a.rulebook_version}）")
+    for p in result.files:
+        print(f"  {p.relative_to(result.path).as_posix()}")
+    return 0
+
+
+def cmd_province(args) -> int:
+    from toolkit.province.decision import decide_round
+    from toolkit.province.tables import write_province_tables
+
+    files = write_province_tables(args.output, args.round)  # damaged packages are named on stderr
+    if not files:
+        _err(f"未找到 {args.round} 年度可用的申报材料包：请先运行 clusterkit package 或 clusterkit batch。")
+        return 1
+    print(*files, sep="\n")
+    damaged = decide_round(args.output, args.round)[1]
+    if damaged:  # the tables are not the whole round
+        _err(f"注意：{len(damaged)} 个材料包无法读取，未列入汇总表（见上方警告）；修复后重新运行 clusterkit province。")
+        return 1
+    return 0
+
+
+def cmd_brief(args) -> int:
+    from toolkit.assess.assessment import assess
+    from toolkit.assess.rounds import load_round
+    from toolkit.core.clock import today as today_of
+    from toolkit.documents import briefing
+    from toolkit.intake.reader import read_client
+
+    today = today_of(args.today)  # a mistyped --today stops here, before anything is read
+    client = read_client(args.dir)
+    rnd = load_round(args.round) if args.round else None
+    a = assess(client, args.rulebook, rnd, western_relaxation=args.western_relaxation)
+    folder = briefing.brief_dir(args.output, getattr(rnd, "year", None) or "no-round", client)
+    files = briefing.write_brief(client, a, rnd, folder, today=today)
+    print(briefing.verdict_sentence(a))
+    print(briefing.deadline_sentence(briefing.deadline_for(client, rnd, today)))
+    for name, path in files.items():
+        print(f"  {name}: {path}")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from toolkit.run.batch import run_batch
+
+    # -p values stay text here: run_batch types them by the notebook's declaration (toolkit.run.parameters)
+    params = {name: value for name, value in args.param or []}
+    result = run_batch(args.clients, round=args.round, rulebook=args.rulebook, output=args.output, jobs=args.jobs,
+                       timeout=args.timeout, force=args.force, western_relaxation=args.western_relaxation,
+                       parameters=params, kernel=args.kernel or "auto", wait=args.wait or 0)
+    _print_batch(result)
+    return 1 if result.failed else 0
+
+
+def cmd_templates_check(args) -> int:
+    from toolkit.documents.template_check import check_templates, default_paths, template_files
+
+    paths = [Path(p) for p in args.paths] or default_paths()
+    findings = check_templates(paths)
+    for f in findings:
+        print(f, file=sys.stderr if f.severity == "error" else sys.stdout)
+    errors = sum(1 for f in findings if f.severity == "error")
+    count = sum(len(template_files(p)) if p.is_dir() else 1 for p in paths)
+    if errors:
+        _err(f"模板检查：{count} 个模板，发现 {errors} 个错误。修正后再运行 clusterkit templates check。")
+        return 1
+    print(f"模板检查：{count} 个模板，未发现错误。")
+    return 0
+
+
+def cmd_reference_import(args) -> int:
+    from toolkit.province.reference import import_official_list, load_recognised
+
+    read = import_official_list(args.file, args.dest)
+    print(f"已导入 {args.file} → {read.dest}：读入 {len(read.rows)} 行；现共 {len(load_recognised())} 个已认定集群可供比对。")
+    for problem in read.problems:
+        print(f"  提示：{problem}")
+    return 0
+
+
+def cmd_reference_list(args) -> int:
+    from toolkit.province.reference import load_recognised
+
+    for c in load_recognised():
+        print(f"{c.year_text}\t{c.province}\t{c.county}\t{c.cluster_name}\t{c.sub_field}")
+    return 0
+
+
+# -- what they print -----------------------------------------------------------------------------------
+
+def _print_batch(result) -> None:
+    """Where the packages are and every failure, in Chinese."""
+    from toolkit.run.batch import OK
+
+    print(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
+    for run in result.ok:
+        print(f"  ✓ {run.client_id}: {run.package}")
+    for run in result.skipped:
+        print(f"  = {run.client_id}（未变化，跳过；--force 重跑）: {run.package}")
+    if result.province is not None and result.province.status == OK:
+        print(f"省级汇总：{result.province.notebook}")
+        for t in result.province.result.get("tables") or []:
+            print(f"  {t}")
+    print(f"运行记录：{result.manifest}")
+    print(f"汇总表：{result.summary}")
+    if result.failed:
+        print("失败：")
+        for run in result.failed:
+            nb = f"（笔记本：{run.notebook}）" if run.notebook else ""
+            print(f"  ✗ {run.client_id}: {run.reason}{nb}")
+
+
+# -- the parser ----------------------------------------------------------------------------------------
 
 def _default_round() -> str:
     from toolkit.assess.rounds import default_round
@@ -46,37 +224,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", nargs=3, type=int, metavar="YEAR",
                    help="the three indicator years (default: the three years before this one)")
     p.add_argument("--force", action="store_true", help="overwrite an existing intake.xlsx")
-    p.set_defaults(handler="toolkit.intake.blank:cmd_new_client")
+    p.set_defaults(handler=cmd_new_client)
 
     p = sub.add_parser("check", help="list every problem in a client's workbook by sheet and cell")
     p.add_argument("dir", help="client folder (holding intake.xlsx) or the workbook itself")
     p.add_argument("--annotated", default=None,
                    help="where to write the copy with problem cells highlighted (default: <dir>/intake.checked.xlsx)")
-    p.set_defaults(handler="toolkit.intake.reader:cmd_check")
+    p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("assess", help="assess a client against the criteria; prints a table, writes assessment.json")
     p.add_argument("dir", help="client folder")
     _add_rulebook_round(p)
     p.add_argument("--json", default=None, help="where to write assessment.json (default: <dir>/assessment.json)")
-    p.set_defaults(handler="toolkit.assess.assessment:cmd_assess")
+    p.set_defaults(handler=cmd_assess)
 
     p = sub.add_parser("package", help="write a client's application package (Word documents, assessment, manifest, zip)")
     p.add_argument("dir", help="client folder")
     _add_rulebook_round(p)
     p.add_argument("--output", default="output", help="output root (default: %(default)s)")
-    p.set_defaults(handler="toolkit.package.writer:cmd_package")
+    p.set_defaults(handler=cmd_package)
 
     p = sub.add_parser("province", help="province summary tables (附件2, 附件4) from a batch's packages")
     p.add_argument("output", help="a batch's output root, holding <round>/<province>/<client> packages")
     p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
-    p.set_defaults(handler="toolkit.province.tables:cmd_province")
+    p.set_defaults(handler=cmd_province)
 
     p = sub.add_parser("brief", help="briefing charts, memo and client proposal for one client")
     p.add_argument("dir", help="client folder")
     _add_rulebook_round(p)
     p.add_argument("--output", default="output", help="output root (default: %(default)s)")
     p.add_argument("--today", default=None, help="date to count the days to the deadline from (YYYY-MM-DD)")
-    p.set_defaults(handler="toolkit.documents.briefing:cmd_brief")
+    p.set_defaults(handler=cmd_brief)
 
     p = sub.add_parser("batch", help="run every client's notebook and package, N at a time, then the province tables")
     p.add_argument("clients", nargs="+", help="client folders")
@@ -92,13 +270,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "-p round/rulebook/western_relaxation are the options of that name")
     p.add_argument("--kernel", default="auto",
                    help="auto (a fresh kernel per client, forked from a preloaded server), or a kernel name such as python3")
-    p.set_defaults(handler="toolkit.run.batch:cmd_batch")
+    p.set_defaults(handler=cmd_batch)
 
     p = sub.add_parser("templates", help="work with the Word and text templates")
     tsub = p.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
     t = tsub.add_parser("check", help="lint Word templates: split tags, curly quotes, row loops, unknown variables")
     t.add_argument("paths", nargs="*", help="templates to check (default: every template in templates/)")
-    t.set_defaults(handler="toolkit.documents.template_check:cmd_templates_check")
+    t.set_defaults(handler=cmd_templates_check)
+
+    p = sub.add_parser("reference", help="the recognised clusters a candidate is compared with (data/reference)")
+    rsub = p.add_subparsers(dest="reference_command", metavar="ACTION", required=True)
+    r = rsub.add_parser("import", help="load the full official list (认定名单 .xlsx or .csv) once; it is read first")
+    r.add_argument("file", help="the official list, with at least a 集群名称 column")
+    r.add_argument("dest", nargs="?", default=None,
+                   help="where to store it (default: data/reference/recognised_clusters_official.csv)")
+    r.set_defaults(handler=cmd_reference_import)
+    r = rsub.add_parser("list", help="print every recognised cluster known: year, province, county, name, 细分领域")
+    r.set_defaults(handler=cmd_reference_list)
 
     return parser
 
@@ -109,16 +297,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 1
-    module_name, func_name = args.handler.split(":")
-    handler = getattr(importlib.import_module(module_name), func_name)
     try:
-        return int(handler(args) or 0)
+        return int(args.handler(args) or 0)
     except ToolkitError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        _err(f"错误：{exc}")
         return 2
     except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
+        _err("已中断。")
         return 130
+    except BrokenPipeError:  # the reader went away (`clusterkit reference list | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

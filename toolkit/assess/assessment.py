@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -407,16 +406,3 @@ def format_table(a: Assessment) -> str:
         lines += ["", f"阈值待核实：{'、'.join(a.unverified)}（数值或条款未经官方原文核实，请对照通知确认）"]
     return "\n".join(lines)
 
-
-def cmd_assess(args) -> int:
-    from toolkit.intake.reader import read_client
-
-    client = read_client(args.dir)
-    a = assess(client, args.rulebook, args.round, western_relaxation=bool(getattr(args, "western_relaxation", False)))
-    out = Path(args.json) if getattr(args, "json", None) else client.folder / "assessment.json"
-    write_json(a, out)
-    print(format_table(a))
-    print(f"\n已写入 {out}")
-    for p in getattr(client, "problems", []) or []:
-        print(f"提示：{p}", file=sys.stderr)
-    return 0

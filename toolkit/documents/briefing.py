@@ -1,4 +1,4 @@
-"""The briefing memo (简报), the client proposal (申报服务方案) and the province briefing.
+"""The briefing memo (简报) and the client proposal (申报服务方案) of one client.
 
 ``write_brief(client, assessment, round, out_dir, today=…)`` writes into ``out_dir``:
 
@@ -12,8 +12,8 @@
   provides it (data/workplan.yaml), and the documents the package will contain (the round's
   attachments). A deadline already past is said plainly and the plan moves to the next round.
 
-``cmd_brief`` is ``clusterkit brief``. (A recommender's own briefing, on top of the province's decision,
-is ``toolkit.province.briefing``.)
+``clusterkit brief`` calls ``write_brief`` into ``brief_dir(...)``, beside the client's package. (A recommender's
+own briefing, on top of the province's decision, is ``toolkit.province.briefing``.)
 
 Every function takes ``today`` (``toolkit.core.clock.today``: ``--today``, else the machine's date) so
 that tests and reruns never depend on the clock.
@@ -545,21 +545,3 @@ def brief_dir(output_root, round_year, client) -> Path:
     from toolkit.core.naming import package_dir
 
     return package_dir(output_root, round_year, client.recommender, client.id) / "briefing"
-
-
-def cmd_brief(args) -> int:
-    from toolkit.assess.assessment import assess
-    from toolkit.intake.reader import read_client
-    from toolkit.assess.rounds import load_round
-
-    today = today_of(args.today)  # a mistyped --today stops here, before anything is read or written
-    client = read_client(args.dir)
-    rnd = load_round(args.round) if args.round else None
-    assessment = assess(client, args.rulebook, rnd, western_relaxation=bool(getattr(args, "western_relaxation", False)))
-    out_dir = brief_dir(args.output, getattr(rnd, "year", None) or "no-round", client)
-    files = write_brief(client, assessment, rnd, out_dir, today=today)
-    print(verdict_sentence(assessment))
-    print(deadline_sentence(deadline_for(client, rnd, today)))
-    for name, path in files.items():
-        print(f"  {name}: {path}")
-    return 0

@@ -19,7 +19,6 @@ messages are translated by ``syntax_message``.
 from __future__ import annotations
 
 import re
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -435,17 +434,3 @@ def ensure_templates_ok(paths: Iterable[Path | str] | None = None) -> None:
         f = errors[0]
         more = f"（另有 {len(errors) - 1} 处错误：运行 clusterkit templates check 查看全部）" if len(errors) > 1 else ""
         raise TemplateError(f"{f.template} › {f.place}", f.message + more, tag=f.tag or None)
-
-
-def cmd_templates_check(args) -> int:
-    paths = [Path(p) for p in (args.paths or [])] or default_paths()
-    findings = check_templates(paths)
-    for f in findings:
-        print(f, file=sys.stderr if f.severity == "error" else sys.stdout)
-    errors = sum(1 for f in findings if f.severity == "error")
-    count = sum(len(template_files(p)) if p.is_dir() else 1 for p in paths)
-    if errors:
-        print(f"模板检查：{count} 个模板，发现 {errors} 个错误。修正后再运行 clusterkit templates check。", file=sys.stderr)
-        return 1
-    print(f"模板检查：{count} 个模板，未发现错误。")
-    return 0

@@ -1,8 +1,10 @@
 """The blank intake workbook a consultant sends to the county, built from ``data/schema/intake.yaml``.
 
-``write_blank_workbook(path, cluster_name, years)`` writes it; ``build_workbook(..., data=...)`` builds
-the same workbook with values filled in (the demo clients and the tests use it). The layout is the
-one the reader (``toolkit.intake.reader``) expects:
+``new_client(folder, cluster_name, years)`` (``clusterkit new-client``) makes a client folder with the
+blank workbook and an ``evidence/`` folder, refusing a blank name, years without statistics yet and an
+existing workbook; ``write_blank_workbook(path, cluster_name, years)`` writes the workbook alone;
+``build_workbook(..., data=...)`` builds the same workbook with values filled in (the demo clients and
+the tests use it). The layout is the one the reader (``toolkit.intake.reader``) expects:
 
 - 填写说明: how to fill it in, the units, the template version;
 - 基本信息: one row per field (A 项目, B 填写内容, C 单位/说明, D 示例); the region is derived from the province;
@@ -29,6 +31,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit.core import atomic
+from toolkit.core.clock import today as today_of
 
 from toolkit.intake import schema
 from toolkit.core.errors import ToolkitError
@@ -51,8 +54,6 @@ _LIST_COLUMNS = ["provinces", "regions", "recommenders", "yes_no", "application_
 
 def default_years(today: dt.date | None = None) -> list[int]:
     """The three years before ``today``'s (``toolkit.core.clock.today``)."""
-    from toolkit.core.clock import today as today_of
-
     y = today_of(today).year
     return [y - 3, y - 2, y - 1]
 
@@ -387,25 +388,29 @@ def write_blank_workbook(path: Path | str, cluster_name: str, years: list[int] |
     return save_workbook(build_workbook(cluster_name, years or default_years()), path)
 
 
-def cmd_new_client(args) -> int:
-    folder = Path(args.dir)
+def new_client(folder: Path | str, cluster_name: str, years: list[int] | None = None, *,
+               force: bool = False) -> Path:
+    """A client folder holding the blank workbook (for ``cluster_name`` and the three ``years``, in any
+    order; default: the three years before this one) and an empty ``evidence/``; returns the workbook.
+
+    Refused with a ``ToolkitError``, before anything is written: a blank name, a year without
+    statistics yet (or not a year), a folder that is a file, an existing workbook unless ``force``.
+    """
+    folder = Path(folder)
     target = folder / schema.load_schema()["file"]
-    if target.exists() and not args.force:
-        raise ToolkitError(f"{target} 已存在，未覆盖。要重新生成空白工作簿请加 --force（原有数据会丢失）")
+    if target.exists() and not force:
+        raise ToolkitError(f"{target} 已存在，未覆盖。要重新生成空白工作簿请加 --force（Python 中 force=True；"
+                           "原有数据会丢失）")
     if folder.exists() and not folder.is_dir():
         raise ToolkitError(f"{folder} 不是文件夹")
-    name = (args.name or "").strip()
+    name = (cluster_name or "").strip()
     if not name:
-        raise ToolkitError("--name 不能为空：写集群名称，如 --name 某某县智能家电产业集群")
-    years = sorted(args.years) if args.years else default_years()  # 2024 2023 2022 means the same three years
-    from toolkit.core.clock import today
-
-    this_year = today().year
-    if args.years and years[-1] > this_year:
-        raise ToolkitError(f"--years {' '.join(map(str, args.years))}：{years[-1]} 年还没有统计数据；"
+        raise ToolkitError("集群名称不能为空：写集群名称，如 --name 某某县智能家电产业集群")
+    given = [int(y) for y in years] if years else None
+    years = sorted(given) if given else default_years()  # 2024 2023 2022 means the same three years
+    if given and years[-1] > today_of().year:
+        raise ToolkitError(f"指标年度 {' '.join(map(str, given))}：{years[-1]} 年还没有统计数据；"
                            f"指标年度是申报前已结束的三个年度，如 --years {' '.join(map(str, default_years()))}")
     write_blank_workbook(target, name, years)  # an unwritable folder is a ToolkitError (toolkit.core.atomic)
     atomic.make_dirs(folder / "evidence")
-    print(f"已生成 {target}（模板版本 {schema.version()}，指标年度 {years[0]}—{years[-1]}）")
-    print(f"佐证材料请放在 {folder / 'evidence'}/，填好后运行：clusterkit check {folder}")
-    return 0
+    return target

@@ -16,7 +16,7 @@ Public API::
     check_workbook(path) -> CheckResult      # never raises on bad input; .client is None when errors
     read_client(path) -> Client              # raises IntakeError(problems) when any error
     write_annotated(result, out) -> Path     # copy with problem cells filled and commented + 问题清单
-    cmd_check(args)                          # `clusterkit check DIR`
+    format_report(result) -> str             # every problem by sheet and a count line (`clusterkit check`)
 
 The client's workbook is only ever read (its bytes are loaded once into memory).
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import sys
 import unicodedata
 import warnings
 import zipfile
@@ -903,12 +902,10 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "A2"
     wb.active = 0
-    with atomic.atomic_path(out) as tmp:
+    with atomic.atomic_path(out) as tmp:  # an unwritable folder is a ToolkitError naming it
         wb.save(tmp)
     return out
 
-
-# -- command line ------------------------------------------------------------------------------------
 
 def format_report(result: CheckResult) -> str:
     """Every problem, grouped by sheet (errors first, then warnings), and a count line."""
@@ -926,18 +923,3 @@ def format_report(result: CheckResult) -> str:
         lines.append("未发现问题。")
     lines.append(f"共 {n_err} 个错误、{n_warn} 个提示。" + ("" if n_err else "可以进入评估（clusterkit assess）。"))
     return "\n".join(lines)
-
-
-def cmd_check(args) -> int:
-    result = check_workbook(args.dir)
-    version = f"（模板版本 {result.template_version}）" if result.template_version else ""
-    print(f"检查 {result.workbook}{version}")
-    print(format_report(result))
-    if result.readable:
-        out = Path(args.annotated) if getattr(args, "annotated", None) else default_annotated_path(result.workbook)
-        try:
-            write_annotated(result, out)
-            print(f"标注副本：{out}（问题单元格已标色并加批注，另有“{PROBLEMS_SHEET}”表）")
-        except ToolkitError as exc:  # e.g. a read-only client folder: the problems above still stand
-            print(f"未能写出标注副本：{exc}（也可以用 --annotated 指定别的位置）", file=sys.stderr)
-    return 1 if result.errors else 0

@@ -177,15 +177,3 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
                          files=[target / f["path"] for f in manifest["files"]] + [target / MANIFEST_FILE,
                                                                                   target / zip_name])
 
-
-def cmd_package(args) -> int:
-    result = build_package(args.dir, round=args.round, rulebook=args.rulebook, output=args.output,
-                           western_relaxation=getattr(args, "western_relaxation", False))
-    a = result.assessment
-    print(f"申报材料包：{result.path}")
-    print(f"评估结论：{a.overall}（准备度{round(a.readiness)}分，规则库 {a.rulebook} {a.rulebook_version}）")
-    for p in result.files:
-        print(f"  {p.relative_to(result.path).as_posix()}")
-    for note in result.manifest.get("notes", []):
-        print(f"注意：{note}")
-    return 0

@@ -4,7 +4,7 @@
 keeps its ``source`` (the page(s) it was read from) and a year marked with ``?`` is uncertain. A
 consultant who has the full official list (MIIT's 公示/公告 tables) loads it once::
 
-    python -m toolkit.province.reference import 认定名单.xlsx      # or a .csv
+    clusterkit reference import 认定名单.xlsx      # or a .csv; import_official_list() in Python
     # → data/reference/recognised_clusters_official.csv (with a source column naming the file and row)
 
 ``load_recognised()`` then reads the official list first and adds the seed rows it does not have.
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -358,29 +357,3 @@ def shared_sub_fields(candidates):
                             "客户乙": b.get("客户"), "细分领域乙": b.get("细分领域"), "省份乙": b.get("省份"),
                             "匹配": kind, "同省": a.get("省份") == b.get("省份")})
     return pd.DataFrame(out, columns=["客户甲", "细分领域甲", "省份甲", "客户乙", "细分领域乙", "省份乙", "匹配", "同省"])
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) >= 2 and argv[0] == "import":
-        try:
-            read = import_official_list(argv[1], argv[2] if len(argv) > 2 else None)
-        except ToolkitError as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            return 2
-        n = len(load_recognised())
-        print(f"已导入 {argv[1]} → {read.dest}：读入 {len(read.rows)} 行；现共 {n} 个已认定集群可供比对。")
-        for problem in read.problems:
-            print(f"  提示：{problem}")
-        return 0
-    if argv and argv[0] == "list":
-        for c in load_recognised():
-            print(f"{c.year_text}\t{c.province}\t{c.county}\t{c.cluster_name}\t{c.sub_field}")
-        return 0
-    print("用法：python -m toolkit.province.reference import 名单.xlsx|名单.csv   或   python -m toolkit.province.reference list",
-          file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

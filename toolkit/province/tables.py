@@ -100,8 +100,22 @@ def _title(rnd, attachment_id: str, fallback: str) -> str:
     return getattr(att, "title", "") or fallback
 
 
+def check_output_root(output_root: Path | str) -> Path:
+    """``output_root`` if it is a folder; a missing folder or a file is a ``ToolkitError`` saying what to give."""
+    root = Path(output_root)
+    what = "给出 clusterkit package / batch 写入的文件夹（--output，默认 output）"
+    if not root.exists():
+        raise ToolkitError(f"找不到输出文件夹 {root}：{what}")
+    if not root.is_dir():
+        raise ToolkitError(f"{root} 是文件，不是输出文件夹：{what}")
+    return root
+
+
 def write_province_tables(output_root: Path | str, round, *, today=None) -> list[Path]:
-    """Write 附件2/附件4 (.docx and .xlsx) for every 推荐单位 with packages of ``round``; returns the files."""
+    """Write 附件2/附件4 (.docx and .xlsx) for every 推荐单位 with packages of ``round``; returns the files.
+
+    A package that cannot be read is left out with a warning on stderr (``decide_round`` lists them)."""
+    check_output_root(output_root)
     decisions, problems = decide_round(output_root, round)
     for p in problems:
         print(f"警告：{p}", file=sys.stderr)
@@ -158,23 +172,3 @@ def write_tables(decision: ProvinceDecision, output_root: Path | str, *, today=N
                                   title=f"{title}（{recommender}）", notes=[rules]))
     return written
 
-
-def cmd_province(args) -> int:
-    root = Path(args.output)
-    if not root.exists():
-        raise ToolkitError(f"找不到输出文件夹 {root}：给出 clusterkit package / batch 写入的文件夹（--output，默认 output）")
-    if not root.is_dir():
-        raise ToolkitError(f"{root} 是文件，不是输出文件夹：给出 clusterkit package / batch 写入的文件夹（--output，默认 output）")
-    files = write_province_tables(root, args.round)
-    if not files:
-        print(f"未找到 {args.round} 年度可用的申报材料包：请先运行 clusterkit package 或 clusterkit batch。", file=sys.stderr)
-        return 1
-    for p in files:
-        print(p)
-    # a damaged package was left out of the tables (named above): the tables are not the whole round
-    damaged = decide_round(root, args.round)[1]
-    if damaged:
-        print(f"注意：{len(damaged)} 个材料包无法读取，未列入汇总表（见上方警告）；修复后重新运行 clusterkit province。",
-              file=sys.stderr)
-        return 1
-    return 0

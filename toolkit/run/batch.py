@@ -130,10 +130,6 @@ class BatchResult:
             failed.append(self.province)
         return failed
 
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
 
 # -- fingerprints (resume) -----------------------------------------------------------------------
 
@@ -1038,38 +1034,3 @@ def _write_summary(result: BatchResult) -> None:
     ws.freeze_panes = "A2"
     with atomic_path(result.summary) as tmp:
         wb.save(tmp)
-
-
-def report(result: BatchResult, stream=None) -> None:
-    """Print where the packages are and every failure, in Chinese."""
-    stream = stream or sys.stdout
-    p = lambda *a: print(*a, file=stream)  # noqa: E731
-    p(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
-    for run in result.ok:
-        p(f"  ✓ {run.client_id}: {run.package}")
-    for run in result.skipped:
-        p(f"  = {run.client_id}（未变化，跳过；--force 重跑）: {run.package}")
-    if result.province is not None and result.province.status == OK:
-        tables = result.province.result.get("tables") or []
-        p(f"省级汇总：{result.province.notebook}")
-        for t in tables:
-            p(f"  {t}")
-    p(f"运行记录：{result.manifest}")
-    p(f"汇总表：{result.summary}")
-    if result.failed:
-        p("失败：")
-        for run in result.failed:
-            nb = f"（笔记本：{run.notebook}）" if run.notebook else ""
-            p(f"  ✗ {run.client_id}: {run.reason}{nb}")
-
-
-def cmd_batch(args) -> int:
-    # -p values stay text here: run_batch types them by the notebook's declaration.
-    params = {name: value for name, value in getattr(args, "param", None) or []}
-    result = run_batch(
-        args.clients, round=args.round, rulebook=args.rulebook, output=args.output, jobs=args.jobs,
-        timeout=args.timeout, force=args.force, western_relaxation=getattr(args, "western_relaxation", False),
-        parameters=params, kernel=getattr(args, "kernel", "auto") or "auto", wait=getattr(args, "wait", 0) or 0,
-    )
-    report(result)
-    return result.exit_code
