@@ -312,6 +312,102 @@ def test_gap_status_reads_in_words_not_comparison_signs():
     from toolkit.core.paths import examples_dir
 
     client = read_client(examples_dir() / "clients" / "minshan")
-    statuses = [briefing._status(r) for r in assess(client).results if r.verdict != "达标"]
+    statuses = [briefing.gap_status(r) for r in assess(client).results if r.verdict != "达标"]
     assert statuses and all("要求不低于" in s for s in statuses)
     assert not any(sign in s for s in statuses for sign in "≥≤><")
+
+
+# --- the wording, in templates/briefing/ --------------------------------------------------------------
+
+@pytest.fixture
+def wording(tmp_path, monkeypatch):
+    """A private copy of templates/ that the sentences are rendered from; ``edit(name, old, new)`` restyles one."""
+    import shutil
+
+    from toolkit.core.paths import templates_dir
+    from toolkit.documents import narrative
+
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    monkeypatch.setattr(narrative, "templates_dir", lambda: folder)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = folder / "briefing" / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) >= 1, (name, old)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return edit
+
+
+def test_a_consultancy_restyles_the_memo_and_proposal_sentences_in_templates(wording):
+    a = assessment_for(S["qualifies"])
+    assert "具备申报条件" in briefing.verdict_sentence(a)
+    wording("verdict.j2", "具备{{ a.kind }}条件", "已具备{{ a.kind }}的基本条件")
+    wording("task.j2", "补充佐证材料：", "补交佐证材料——")
+    wording("deadline.j2", "还有{{ d.days_left }}天", "剩余{{ d.days_left }}天")
+    assert "已具备申报的基本条件" in briefing.verdict_sentence(a)
+    client = S["fails_output"]
+    plan = briefing.schedule(client, assessment_for(client), ROUND, MAY10)
+    assert any(t["what"].startswith("补交佐证材料——") for t in plan["tasks"])
+    assert "剩余66天" in briefing.deadline_sentence(briefing.deadline_for(client, ROUND, MAY10))
+
+
+@pytest.mark.parametrize("name,old,new,what", [
+    ("deadline.j2", "本轮已无法按期报送。", "本轮已无法按期报送。。", "empty sentence"),
+    ("deadline.j2", "（以{{ d.today }}计）", "（以{{ d.nothing_here }}计）", "rendering failed"),
+    ("past_deadline.j2", "{{ p.date }}已过", "{{ p.date }}已过{{ None }}", "None"),
+])
+def test_a_restyled_sentence_goes_through_the_narratives_text_checks(wording, name, old, new, what):
+    from toolkit.core.errors import TemplateError
+
+    wording(name, old, new)
+    client = S["fails_output"]
+    with pytest.raises(TemplateError, match=rf"briefing/{name}.*{what}"):
+        briefing.proposal_context(client, assessment_for(client), ROUND, dt.date(2025, 8, 1))  # past the deadline
+
+
+def test_the_review_memo_lists_its_settings_without_doubled_punctuation():
+    # a rulebook note ends in 。 and used to be followed by ；, giving “为准。；准备度” in the review's memo
+    s = briefing.method_sentence(assessment_for(S["review"]))
+    assert "规则说明" in s and not re.search(r"[，。；、：][，。；、：]", s), s
+
+
+def test_each_sentence_gets_what_its_template_declares(monkeypatch):
+    """Every context briefing.say() renders a template with has exactly the fields TEXT_SPEC declares for
+    it (so `clusterkit templates check` checks a restyled template against the truth), and the
+    situations below reach every template of templates/briefing/."""
+    from toolkit.core.paths import templates_dir
+
+    seen: dict[str, list] = {}
+    real = briefing.say
+
+    def recording(template, **context):
+        seen.setdefault(template, []).append(context)
+        return real(template, **context)
+
+    monkeypatch.setattr(briefing, "say", recording)
+    for client in (S["fails_output"], S["review"], S["veto"], S["plan_city"], S["liaoning"], S["missing_year"]):
+        a = assessment_for(client)
+        for rnd, today in ((ROUND, MAY10), (ROUND, dt.date(2025, 7, 10)), (ROUND, dt.date(2025, 9, 1)), (None, MAY10)):
+            briefing.memo_context(client, a, rnd, today)
+            briefing.proposal_context(client, a, rnd, today)
+    assert set(seen) == {p.name for p in (templates_dir() / briefing.TEXT_FOLDER).glob("*.j2")}
+    for template, contexts in seen.items():
+        spec = {k: v for k, v in briefing.TEXT_SPEC[template].items() if k != "UNVERIFIED"}
+        for ctx in contexts:
+            assert set(ctx) == set(spec), template
+            for name, value in ctx.items():
+                if isinstance(spec[name], dict):
+                    assert set(value) == set(spec[name]), (template, name, set(value) ^ set(spec[name]))
+
+
+def test_the_word_templates_contexts_are_declared():
+    client, a = S["fails_output"], assessment_for(S["fails_output"])
+    for name, ctx in (("memo.docx", briefing.memo_context(client, a, ROUND, MAY10)),
+                      ("proposal.docx", briefing.proposal_context(client, a, ROUND, MAY10))):
+        spec = briefing.CONTEXT_SPEC[name]
+        assert set(ctx) | ({"charts"} if name == "memo.docx" else set()) == set(spec), name
+        for key, value in ctx.items():
+            if isinstance(spec[key], list) and value:
+                assert set(value[0]) == set(spec[key][0]), (name, key)

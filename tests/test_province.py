@@ -215,6 +215,22 @@ def test_tables_from_packages(packages, tmp_path):
         assert needle in flat, needle
 
 
+def test_the_table_notes_are_templates_a_consultancy_may_restyle(packages, tmp_path, monkeypatch):
+    from toolkit.core.paths import templates_dir
+    from toolkit.documents import narrative
+
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    note = folder / "province" / "recommendations_note.j2"
+    note.write_text(note.read_text(encoding="utf-8").replace("排序：按准备度由高到低。", "排序依据：准备度从高到低。"),
+                    encoding="utf-8")
+    monkeypatch.setattr(narrative, "templates_dir", lambda: folder)
+    province.write_province_tables(packages, 2025)
+    ws = load_workbook(packages / "2025" / "宁波市" / "附件2_推荐汇总表.xlsx").active
+    notes = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "准备度从高到低" in c.value]
+    assert notes and "宁波市本轮推荐名额2个" in notes[0]
+
+
 def test_a_damaged_package_is_skipped_with_a_warning(packages, capsys):
     (packages / "2025" / "浙江省" / "qingchuan" / "manifest.json").write_text("{broken", encoding="utf-8")
     files = province.write_province_tables(packages, 2025)

@@ -196,6 +196,28 @@ def test_narrative_curly_quote_as_string_delimiter_fails(narrative_copy):
     assert f and "直引号" in f[0].message and "“" in f[0].message
 
 
+# -- the memo's and proposal's wording: templates/briefing/*.j2, memo.docx, proposal.docx --------------
+def test_a_briefing_sentence_is_checked_against_what_it_is_given(tmp_path):
+    folder = tmp_path / "briefing"
+    shutil.copytree(templates_dir() / "briefing", folder)
+    (folder / "deadline.j2").write_text("距截止还有{{ d.days_lfet }}天，{{ c.cluster_name }}。\n", encoding="utf-8")
+    tags = {x.tag for x in _errors(tc.check_j2(folder / "deadline.j2"))}
+    assert tags == {"{{ d.days_lfet }}", "{{ c }}"}
+    (folder / "my_sentence.j2").write_text("自拟的句子。\n", encoding="utf-8")
+    assert [x.severity for x in tc.check_j2(folder / "my_sentence.j2")] == ["warning"]
+
+
+def test_the_memo_template_is_checked_not_skipped(tmp_path):
+    # memo.docx and proposal.docx were only "未登记" warnings: a misspelt tag in them went unnoticed
+    path = tmp_path / "memo.docx"
+    shutil.copy(templates_dir() / "memo.docx", path)
+    doc = Document(str(path))
+    doc.add_paragraph("{{ verdict_sentense }}")
+    doc.save(str(path))
+    assert [x.tag for x in _errors(tc.check_docx(path))] == ["{{ verdict_sentense }}"]
+    assert not [x for x in tc.check_docx(templates_dir() / "proposal.docx")]
+
+
 def test_an_empty_folder_is_named_not_swapped_for_the_shipped_templates(tmp_path, capsys):
     # It used to check templates/ instead (an empty list read as "no paths given") and say 0 templates, no errors.
     empty = tmp_path / "我的模板"

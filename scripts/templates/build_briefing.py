@@ -3,8 +3,8 @@ and templates/province_brief.docx (推荐情况简报), in the house style (hous
 
 Run with the project's Python: ``.venv/bin/python scripts/templates/build_briefing.py``. The files are
 a first version; a consultancy may restyle them in Word (type each {{ tag }} in one go, keep the
-{%tr … %} row loops in their own rows). toolkit/documents/briefing.py and toolkit/province/briefing.py
-document every variable they may use.
+{%tr … %} row loops in their own rows). toolkit/documents/briefing.py › CONTEXT_SPEC and toolkit/province/briefing.py
+declare every variable they may use; the memo's and proposal's sentences come from templates/briefing/*.j2.
 """
 
 from __future__ import annotations

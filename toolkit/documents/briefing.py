@@ -17,6 +17,11 @@ own briefing, on top of the province's decision, is ``toolkit.province.briefing`
 
 Every function takes ``today`` (``toolkit.core.clock.today``: ``--today``, else the machine's date) so
 that tests and reruns never depend on the clock.
+
+The wording is not here: every sentence and table cell the memo and proposal show is a text template in
+``templates/briefing/`` (``say("verdict.j2", a=…)``), given the facts this module decides (which gaps,
+which deadline, which dates) and checked as the narrative is. ``TEXT_SPEC`` and ``CONTEXT_SPEC`` declare
+what each text and Word template is given, for ``clusterkit templates check``.
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ from toolkit.core.naming import safe_name
 from toolkit.intake import schema
 from toolkit.assess.rulebook import label_of, title_of
 from toolkit.assess.result import (
-    ELIGIBLE, FAIL, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, UNVERIFIED_NOTE, VETO,
+    ELIGIBLE, FAIL, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, VETO,
 )
 
 CHART_DIR = "图表"
+TEXT_FOLDER = "briefing"  # templates/briefing/: the memo's and proposal's sentences and table cells
 MEMO_TEMPLATE = "memo.docx"
 PROPOSAL_TEMPLATE = "proposal.docx"
 IMAGE_WIDTH_MM = 140
@@ -93,6 +99,14 @@ def _is_num(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+# --- the wording ------------------------------------------------------------------------------------
+def say(template: str, **context) -> str:
+    """One sentence or table cell from ``templates/briefing/<template>`` ('' when it writes nothing)."""
+    from toolkit.documents.narrative import render_text
+
+    return render_text(f"{TEXT_FOLDER}/{template}", **context)
+
+
 # --- the diagnosis ----------------------------------------------------------------------------------
 _RANK = {VETO: 0, FAIL: 1, MISSING_DATA: 3, NEEDS_EVIDENCE: 4}
 
@@ -103,20 +117,21 @@ def _shortfall(r) -> float:
     return 0.0
 
 
-def _status(r) -> str:
-    unv = f"（{UNVERIFIED_NOTE}）" if not r.verified and r.kind in ("quantitative", "plan") else ""
-    if r.kind == "plan":
-        return (f"目标完成度{percent(r.value)}，要求{standard_text(r.operator, r.threshold, '%', 1)}{unv}"
-                if _is_num(r.value) else "实际完成值缺失")
-    if r.kind == "quantitative":
-        if not _is_num(r.value):
-            return "数据缺失" + (f"：{'、'.join(r.missing)}" if r.missing else "")
-        return f"现为{with_unit(r.value, r.unit)}，要求{standard_text(r.operator, r.threshold, r.unit, 1)}{unv}"
-    if r.verdict == VETO:
-        return r.note or "存在负面清单事项"
-    if r.missing:
-        return "缺少：" + "、".join(r.missing)
-    return r.verdict
+def gap_status(r) -> str:
+    """A criterion not met, in words: its value against the threshold, or what is missing (gap_status.j2)."""
+    return say("gap_status.j2", r=status_facts(r))
+
+
+def status_facts(r) -> dict:
+    numeric, plan = _is_num(r.value), r.kind == "plan"
+    return {
+        "kind": r.kind, "verdict": r.verdict, "veto": r.verdict == VETO,
+        "value": (percent(r.value) if plan else with_unit(r.value, r.unit)) if numeric else "",
+        # the criterion's words and threshold: 不低于15亿元, 超过70% (toolkit.assess.measures.standard_text)
+        "standard": standard_text(r.operator, r.threshold, "%" if plan else r.unit, 1) if numeric else "",
+        "unverified": not r.verified and r.kind in ("quantitative", "plan"),
+        "missing": list(r.missing or []), "note": r.note or "",
+    }
 
 
 def gaps(assessment) -> list[dict]:
@@ -134,29 +149,10 @@ def gaps(assessment) -> list[dict]:
     rows = []
     for n, (_, _, _, r) in enumerate(out, 1):
         rows.append({
-            "no": n, "id": r.id, "title": r.title, "verdict": r.verdict, "status": _status(r),
+            "no": n, "id": r.id, "title": r.title, "verdict": r.verdict, "status": gap_status(r),
             "what_it_takes": r.what_it_takes or _default_task(r), "result": r,
         })
     return rows
-
-
-def verdict_sentence(assessment) -> str:
-    name = assessment.cluster_name
-    kind = "复核" if assessment.application_type == "复核" else "申报"
-    score = f"综合准备度{number(assessment.readiness, 0)}分"
-    vetoes = [r for r in assessment.results if r.verdict == VETO]
-    failed = [r for r in assessment.results if r.verdict == FAIL]
-    pending = [r for r in assessment.results if r.verdict in (NEEDS_EVIDENCE, MISSING_DATA)]
-    if vetoes:
-        return f"{name}存在负面清单一票否决事项（{'、'.join(r.title for r in vetoes)}），本轮不具备{kind}条件。"
-    if assessment.overall == ELIGIBLE:
-        return f"{name}对照认定标准各项条件均已达标，{score}，具备{kind}条件。"
-    if assessment.overall == NOT_ELIGIBLE or failed:
-        titles = "、".join(f"{r.id} {_short_title(r)}" for r in failed[:4]) + ("等" if len(failed) > 4 else "")
-        more = f"，另有{len(pending)}项待补证或数据缺失" if pending else ""
-        return f"{name}目前有{len(failed)}项条件未达标（{titles}）{more}，{score}，暂不符合{kind}条件。"
-    return (f"{name}硬性指标均已达标，但仍有{len(pending)}项待补证或数据缺失，{score}，"
-            f"补齐后可{kind}（{assessment.overall}）。")
 
 
 def _short_title(r) -> str:
@@ -165,33 +161,47 @@ def _short_title(r) -> str:
     return short_title(r)
 
 
+def assessment_facts(assessment) -> dict:
+    """What verdict.j2, unverified.j2, settings.j2 and method.j2 say of the assessment."""
+    results = assessment.results
+    unverified = list(assessment.unverified or [])
+    shown = [s for s in assessment.settings if s.startswith("西部") or "放宽" in s]  # named settings a reader must see
+    for r in results:
+        for s in r.settings:
+            if s not in shown:
+                shown.append(s)
+    return {
+        "cluster_name": assessment.cluster_name,
+        "kind": "复核" if assessment.application_type == "复核" else "申报",
+        "readiness": number(assessment.readiness, 0),
+        "overall": assessment.overall,
+        "eligible": assessment.overall == ELIGIBLE,
+        "not_eligible": assessment.overall == NOT_ELIGIBLE,
+        "vetoes": [r.title for r in results if r.verdict == VETO],
+        "failed": [f"{r.id} {_short_title(r)}" for r in results if r.verdict == FAIL],
+        "pending_n": sum(1 for r in results if r.verdict in (NEEDS_EVIDENCE, MISSING_DATA)),
+        "unverified": [f"{r.id} {_short_title(r)}" for r in results if r.id in unverified] or unverified,
+        "settings": shown,
+        "rulebook": label_of(assessment.rulebook, assessment.rulebook_version),
+        "method_settings": [s for s in assessment.settings if not s.startswith("规则库")],
+    }
+
+
+def verdict_sentence(assessment) -> str:
+    return say("verdict.j2", a=assessment_facts(assessment))
+
+
 def unverified_sentence(assessment) -> str:
-    ids = list(assessment.unverified or [])
-    if not ids:
-        return ""
-    used = []
-    for r in assessment.results:
-        if r.id in ids:
-            used.append(f"{r.id} {_short_title(r)}")
-    return (f"{UNVERIFIED_NOTE}：以下标准的阈值或条文未能与政策原文核对，结论仅供参考，定稿前须对照正式通知核实——"
-            + "；".join(used or ids) + "。")
+    return say("unverified.j2", a=assessment_facts(assessment))
 
 
 def settings_sentence(assessment) -> str:
     """The named settings a reader must see (西部地区放宽 …); '' when none of them is on."""
-    shown = [s for s in assessment.settings if s.startswith("西部") or "放宽" in s]
-    for r in assessment.results:
-        for s in r.settings:
-            if s not in shown:
-                shown.append(s)
-    return ("本评估启用了以下设置：" + "；".join(shown) + "。") if shown else ""
+    return say("settings.j2", a=assessment_facts(assessment))
 
 
 def method_sentence(assessment) -> str:
-    base = (f"评估依据：{label_of(assessment.rulebook, assessment.rulebook_version)}。"
-            "准备度为0–100分的综合参考值，任何一项硬性标准未达标均不能由分数弥补。")
-    rest = [s for s in assessment.settings if not s.startswith("规则库")]
-    return base + ("口径：" + "；".join(rest) + "。" if rest else "")
+    return say("method.j2", a=assessment_facts(assessment))
 
 
 # --- the deadline -----------------------------------------------------------------------------------
@@ -225,20 +235,14 @@ def deadline_for(client, round, today) -> Deadline:
     return Deadline(date, label, verified, kind, today, getattr(round, "year", None))
 
 
+def deadline_facts(d: Deadline) -> dict:
+    return {"known": d.date is not None, "date": date_cn(d.date) if d.date else "", "label": d.label, "kind": d.kind,
+            "today": date_cn(d.today), "days_left": d.days_left, "past": d.past,
+            "days_past": -d.days_left if d.past else 0}
+
+
 def deadline_sentence(d: Deadline) -> str:
-    if d.date is None:
-        return f"截止日期：{d.label}。"
-    which = {"省级": "省级报送截止日期", "工信部": "工信部报送截止日期"}.get(d.kind, "报送截止日期")
-    counted = f"（以{date_cn(d.today)}计）"
-    if d.past:
-        return f"{which}{date_cn(d.date)}已过{-d.days_left}天{counted}，本轮已无法按期报送。"
-    when = "今天截止" if d.days_left == 0 else f"还有{d.days_left}天"
-    if d.kind == "省级":
-        return f"距{which}{date_cn(d.date)}{when}{counted}。依据：{d.label}。"
-    if d.kind == "工信部":
-        return (f"距{which}{date_cn(d.date)}{when}{counted}。省级主管部门的截止日期未获取，通常早于工信部，"
-                "请尽快向省级主管部门核实。")
-    return f"距{which}{date_cn(d.date)}{when}{counted}。依据：{d.label}。"
+    return say("deadline.j2", d=deadline_facts(d))
 
 
 # --- the work plan ----------------------------------------------------------------------------------
@@ -267,39 +271,46 @@ def _plain(text: str) -> str:
     return re.sub(r"（佐证材料表中未列出）$", "", text)
 
 
+def _task(kind: str, **fields) -> dict:
+    """What task.j2 and task_when.j2 say of one task (see task.j2 for the kinds)."""
+    return {"kind": kind, "item": "", "task": "", "missing": [], "target": "", "title": "", "file": "",
+            "rush": False, "days": 0, "dated": False, "date": "", **fields}
+
+
 def work_items(assessment, client, plan: dict | None = None) -> list[dict]:
     """One item per gap or missing evidence item: what, who provides it, typical days, which gap."""
     plan = plan or load_workplan()
     items, seen = [], set()
 
-    def add(what, entry, gap):
+    def add(task, entry, gap):
+        what = say("task.j2", t=task)
         if what in seen:
             return
         seen.add(what)
-        items.append({"what": what, "who": _who(entry, plan), "days": int(entry.get("days") or 7), "gap": gap})
+        items.append({"what": what, "who": _who(entry, plan), "days": int(entry.get("days") or 7), "gap": gap,
+                      "task": task})
 
     for g in gaps(assessment):
         r = g["result"]
         gap = f"{r.id} {_short_title(r)}"
         if r.kind in ("evidence",) or (r.verdict == NEEDS_EVIDENCE and r.missing):
             for m in r.missing or [r.title]:
-                add(f"补充佐证材料：{_plain(m)}", _entry(r, plan, m), gap)
+                add(_task("evidence", item=_plain(m)), _entry(r, plan, m), gap)
             continue
         entry = _entry(r, plan)
         task = entry.get("task") or plan["default"]["task"]
         if r.verdict == MISSING_DATA:
-            what = f"补填数据：{task}" + (f"（缺：{'、'.join(r.missing)}）" if r.missing else "")
+            add(_task("data", task=task, missing=list(r.missing or [])), entry, gap)
         elif r.what_it_takes:
-            what = f"{task}；目标：{r.what_it_takes}"
+            add(_task("target", task=task, target=r.what_it_takes), entry, gap)
         else:
-            what = task
-        add(what, entry, gap)
+            add(_task("task", task=task), entry, gap)
     # evidence listed in the workbook whose file was not found beside it
     for e in getattr(client, "evidence", []) or []:
         if e.exists is False:
             kind = e.kinds[0] if e.kinds else None
             entry = plan["evidence"].get(kind, plan["default"]) if kind else plan["default"]
-            add(f"提供佐证材料文件：{e.title}（{e.file or '未填文件名'}，客户文件夹中未找到）", entry, "佐证材料")
+            add(_task("file", title=e.title, file=e.file or ""), entry, "佐证材料")
     return items
 
 
@@ -316,64 +327,49 @@ def schedule(client, assessment, round, today, plan: dict | None = None) -> dict
     today = today_of(today)
     d = deadline_for(client, round, today)
     lead = int(plan.get("province_lead_days") or 0)
-    basis, past_sentence, target, target_label = "", "", None, ""
+    recommender_first = client.recommender in PLAN_CITIES or client.recommender == XPCC
+    past_sentence, target = "", None
     if d.past:
         nxt = _next_round(round)
         nd = deadline_for(client, nxt, today) if nxt is not None else None
-        which = {"省级": f"{client.recommender or client.province}报送截止日期", "工信部": "工信部报送截止日期"}.get(
-            d.kind, "报送截止日期")
-        past_sentence = (f"{which}{date_cn(d.date)}已过，本轮（{d.round_year}年度）已错过报送时间"
-                         + ("（如确有特殊情况，可向省级主管部门确认能否补报）" if d.kind == "省级" else "")
-                         + "。以下计划按下一轮申报安排"
-                         + ("。" if nd and nd.date and not nd.past else
-                            "；下一轮通知尚未发布或截止日期未获取，时间按“通知发布后”倒排，通知发布后填入具体日期。"))
-        if nd is not None and nd.date is not None and not nd.past:
-            d = nd
-        else:
-            d = None
-    if d is not None and d.date is not None:
-        if d.kind == "省级" or client.recommender in PLAN_CITIES or client.recommender == XPCC:
-            target, target_label = d.date, f"以{date_cn(d.date)}为报送日倒排"
-            if d.kind != "省级":
-                target = d.date - dt.timedelta(days=lead)
-                target_label = (f"推荐单位截止日期未获取，按工信部截止日期{date_cn(d.date)}提前{lead}天倒排（计划假设），"
-                                f"请向{client.recommender}主管部门核实")
-        else:
-            target = d.date - dt.timedelta(days=lead)
-            target_label = (f"省级截止日期未获取，按工信部截止日期{date_cn(d.date)}提前{lead}天作为报送省级的计划日期"
-                            f"（计划假设，非政策规定），请向{client.province or '省级'}中小企业主管部门核实省级截止日期")
-        basis = f"关键节点{target_label}。" if d.kind != "省级" else f"关键节点以{d.label.split('（')[0]}倒排。"
-    elif not past_sentence:
-        basis = "截止日期未获取，关键节点按“截止前N天”列出，日期待通知明确后填入。"
+        next_dated = bool(nd and nd.date and not nd.past)
+        past_sentence = say("past_deadline.j2", p={"kind": d.kind, "who": client.recommender or client.province,
+                                                   "date": date_cn(d.date), "round_year": d.round_year,
+                                                   "next_dated": next_dated})
+        d = nd if next_dated else None
+    dated = d is not None and d.date is not None
+    if dated:
+        target = d.date if d.kind == "省级" else d.date - dt.timedelta(days=lead)
+    basis = say("schedule_basis.j2", b={
+        "own": dated and d.kind == "省级", "label": d.label.split("（")[0] if dated else "", "dated": dated,
+        "recommender_first": recommender_first, "date": date_cn(d.date) if dated else "", "lead_days": lead,
+        "recommender": client.recommender or "", "province": client.province or "省级", "past": bool(past_sentence)})
 
     milestones = []
     for m in plan["milestones"]:
         name = _submit_name(client, m["name"])
         before = int(m.get("days_before") or 0)
-        if target is not None:
-            when = target - dt.timedelta(days=before)
-            note = f"报送日前{before}天" if before else "报送"
-            if when < today:
-                note = f"时间紧：原定{date_cn(when)}已过，须立即完成"
-                when = today
-            milestones.append({"id": m.get("id"), "name": name, "date": when, "when": date_cn(when), "note": note})
-        else:
-            milestones.append({"id": m.get("id"), "name": name, "date": None,
-                               "when": f"截止前{before}天" if before else "截止日", "note": "待通知明确截止日期后填入"})
+        when = target - dt.timedelta(days=before) if target is not None else None
+        late = when is not None and when < today
+        facts = {"dated": when is not None, "days_before": before, "late": late,
+                 "planned": date_cn(when) if late else "", "date": date_cn(max(when, today)) if when else ""}
+        milestones.append({"id": m.get("id"), "name": name, "date": max(when, today) if when else None,
+                           "when": say("milestone_when.j2", m=facts), "note": say("milestone_note.j2", m=facts)})
     collected = next((m["date"] for m in milestones if m["id"] == "collected"), None) or (
         milestones[0]["date"] if milestones else None)
 
     tasks = []
     for n, it in enumerate(work_items(assessment, client, plan), 1):
+        task = {**it["task"], "days": it["days"]}
+        due = None
         if target is not None:
             due = today + dt.timedelta(days=it["days"])
-            what = it["what"]
             if collected is not None and due > collected:
                 due = max(collected, today)
-                what = f"【时间紧，通常需{it['days']}天】{what}"
-            tasks.append({**it, "what": what, "no": n, "date": due, "when": date_cn(due)})
-        else:
-            tasks.append({**it, "no": n, "date": None, "when": f"启动后{it['days']}天内"})
+                task["rush"] = True
+            task.update(dated=True, date=date_cn(due))
+        tasks.append({**{k: v for k, v in it.items() if k != "task"}, "what": say("task.j2", t=task), "no": n,
+                      "date": due, "when": say("task_when.j2", t=task)})
     return {"deadline": d, "target": target, "basis": basis, "past_sentence": past_sentence,
             "milestones": milestones, "tasks": tasks}
 
@@ -393,7 +389,7 @@ def documents(client, assessment, round) -> list[dict]:
     evidence, the evidence checklist and materials by kind, the briefing; the summary tables are the
     province's."""
     review = client.is_review
-    docs = []
+    facts = []
     atts = list(getattr(round, "attachments", []) or [])
     form = None
     for a in atts:
@@ -403,36 +399,35 @@ def documents(client, assessment, round) -> list[dict]:
             form = a
     notice = getattr(round, "notice", None) or ""
     if form is not None:
-        docs.append({"title": f"{form.id} {form.title}", "note": f"按{notice}附件格式填报，附佐证材料" if notice else "附佐证材料"})
+        facts.append(_document("form", id=form.id, title=form.title, notice=notice))
     else:
-        docs.append({"title": "中小企业特色产业集群复核申报表" if review else "中小企业特色产业集群申报表",
-                     "note": "本年度通知附件未获取，按认定标准整理"})
+        facts.append(_document("form_unknown", review=review))
     have: dict[str, int] = {}
     for e in client.evidence or []:
         for k in e.kinds:
             if e.exists is not False:
                 have[k] = have.get(k, 0) + 1
-    docs.append({"title": "佐证材料清单", "note": f"{len(client.evidence or [])}项材料，逐项对应认定标准条款"})
-    labels = schema.evidence_kinds()
+    facts.append(_document("checklist", n=len(client.evidence or [])))
     missing_kinds = set()
     for r in assessment.results:
         for m in r.missing or []:
             k = _kind_of(m)
             if k:
                 missing_kinds.add(k)
-    for kind, label in labels.items():
+    for kind, label in schema.evidence_kinds().items():
         if kind == "plan_completion" and not review:
             continue
-        n = have.get(kind, 0)
-        if n or kind in missing_kinds:
-            docs.append({"title": f"佐证材料：{label}", "note": f"已有{n}份" if n else "待补充（见工作计划）"})
-    docs.append({"title": "申报准备情况简报及图表", "note": "供县领导决策参考，不随申报材料报送"})
-    for a in atts:
-        if "汇总" in a.title:
-            docs.append({"title": f"{a.id} {a.title}", "note": "由推荐单位（省级主管部门）汇总填报，不在本县材料包内"})
-    for n, d in enumerate(docs, 1):
-        d["no"] = n
-    return docs
+        if have.get(kind) or kind in missing_kinds:
+            facts.append(_document("evidence", label=label, n=have.get(kind, 0)))
+    facts.append(_document("brief"))
+    facts += [_document("province_table", id=a.id, title=a.title) for a in atts if "汇总" in a.title]
+    return [{"no": n, "title": say("document_title.j2", doc=f), "note": say("document_note.j2", doc=f)}
+            for n, f in enumerate(facts, 1)]
+
+
+def _document(kind: str, **fields) -> dict:
+    """What document_title.j2 and document_note.j2 say of one document (see them for the kinds)."""
+    return {"kind": kind, "id": "", "title": "", "notice": "", "review": False, "n": 0, "label": "", **fields}
 
 
 # --- context and rendering --------------------------------------------------------------------------
@@ -444,7 +439,7 @@ def _common(client, assessment, round, today) -> dict:
         "cluster_name": assessment.cluster_name or client.cluster_name,
         "place": place or "—",
         "application_type": assessment.application_type,
-        "round_label": f"{year}年度" + (f"（{round.notice}）" if getattr(round, "notice", None) else "") if year else "申报年度未指定",
+        "round_label": say("round_label.j2", r={"year": year or "", "notice": getattr(round, "notice", None) or ""}),
         "today_cn": date_cn(today),
         "verdict_sentence": verdict_sentence(assessment),
         "unverified_sentence": unverified_sentence(assessment),
@@ -462,11 +457,10 @@ def memo_context(client, assessment, round, today) -> dict:
     all_gaps = [_clean_gap(g) for g in gaps(assessment)]
     d = deadline_for(client, round, today)
     ctx = _common(client, assessment, round, today)
-    more = len(all_gaps) - 3
     ctx.update({
         "deadline_sentence": deadline_sentence(d),
         "top_gaps": all_gaps[:3],
-        "more_gaps_sentence": f"另有{more}项差距，详见申报服务方案。" if more > 0 else "",
+        "more_gaps_sentence": say("more_gaps.j2", more=len(all_gaps) - 3),
     })
     return ctx
 
@@ -485,6 +479,48 @@ def proposal_context(client, assessment, round, today) -> dict:
         "documents": documents(client, assessment, round),
     })
     return ctx
+
+
+# --- what the templates may use ----------------------------------------------------------------------
+# Declared for ``clusterkit templates check`` (tests keep them equal to what the functions above give):
+# "" is a value, [x] a list of x, a dict an object with those fields.
+_A = {k: "" for k in ("cluster_name", "kind", "readiness", "overall", "eligible", "not_eligible", "pending_n",
+                      "rulebook")}
+_A.update({k: [""] for k in ("vetoes", "failed", "unverified", "settings", "method_settings")})
+_D = {k: "" for k in ("known", "date", "label", "kind", "today", "days_left", "past", "days_past")}
+_R = {k: "" for k in ("kind", "verdict", "veto", "value", "standard", "unverified", "note")}
+_R["missing"] = [""]
+_M = {k: "" for k in ("dated", "days_before", "late", "planned", "date")}
+_T = {k: "" for k in ("kind", "item", "task", "target", "title", "file", "rush", "days", "dated", "date")}
+_T["missing"] = [""]
+_DOC = {k: "" for k in ("kind", "id", "title", "notice", "review", "n", "label")}
+TEXT_SPEC: dict[str, dict] = {name: {**spec, "UNVERIFIED": ""} for name, spec in {
+    "verdict.j2": {"a": _A}, "unverified.j2": {"a": _A}, "settings.j2": {"a": _A}, "method.j2": {"a": _A},
+    "more_gaps.j2": {"more": ""},
+    "deadline.j2": {"d": _D},
+    "gap_status.j2": {"r": _R},
+    "past_deadline.j2": {"p": {k: "" for k in ("kind", "who", "date", "round_year", "next_dated")}},
+    "schedule_basis.j2": {"b": {k: "" for k in ("own", "label", "dated", "recommender_first", "date", "lead_days",
+                                                "recommender", "province", "past")}},
+    "milestone_when.j2": {"m": _M}, "milestone_note.j2": {"m": _M},
+    "task.j2": {"t": _T}, "task_when.j2": {"t": _T},
+    "document_title.j2": {"doc": _DOC}, "document_note.j2": {"doc": _DOC},
+    "round_label.j2": {"r": {"year": "", "notice": ""}},
+}.items()}
+
+_COMMON = {k: "" for k in ("cluster_name", "place", "application_type", "round_label", "today_cn", "verdict_sentence",
+                           "unverified_sentence", "settings_sentence", "method_sentence", "rulebook_title",
+                           "deadline_sentence")}
+_GAP = {k: "" for k in ("no", "id", "title", "verdict", "status", "what_it_takes")}
+# The Word templates' contexts (memo_context, proposal_context; the memo's charts are added when it renders).
+CONTEXT_SPEC: dict[str, dict] = {
+    MEMO_TEMPLATE: {**_COMMON, "top_gaps": [_GAP], "more_gaps_sentence": "",
+                    "charts": [{"image": "", "caption": ""}]},
+    PROPOSAL_TEMPLATE: {**_COMMON, "gaps": [_GAP], "past_sentence": "", "schedule_basis": "",
+                        "milestones": [{"id": "", "name": "", "when": "", "note": ""}],
+                        "tasks": [{k: "" for k in ("no", "what", "who", "days", "gap", "when")}],
+                        "documents": [{"no": "", "title": "", "note": ""}]},
+}
 
 
 def _template(name: str) -> Path:

@@ -92,6 +92,12 @@ CONTEXT_SPEC: dict[str, dict[str, Any]] = {
     },
 }
 
+# The province tables' notes (templates/province/*.j2, rendered by toolkit.province.tables), declared for
+# ``clusterkit templates check``.
+TEXT_SPEC: dict[str, dict[str, Any]] = {
+    "recommendations_note.j2": {"n": {"recommender": S, "quota": S, "notice": S, "year": S}, "UNVERIFIED": S},
+    "reviews_note.j2": {"UNVERIFIED": S},
+}
 
 
 def indicator_digits(row: dict) -> int:

@@ -16,10 +16,18 @@ space (Chinese text). Every paragraph passes ``check_text``: a draft never shows
 ``{{``, an empty sentence or a number with many decimals — a template that produces one raises a
 ``TemplateError`` naming the template and the section, in Chinese. The check judges what the template
 wrote, never what the county typed: a firm named INF精密机械 or a brand “{{A}}” is shown as typed.
+
+The other wording a consultancy may restyle — the memo's and proposal's sentences
+(``templates/briefing/``), the province tables' notes (``templates/province/``) — goes through the
+same environment and the same checks: ``render_text("briefing/verdict.j2", a=…)`` gives one paragraph.
+
+Over 500 lines: the facts a template may use are built here next to their declaration
+(``CONTEXT_SPEC``), so that the two change together.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -393,6 +401,11 @@ def _sentence(text: str) -> str:
     return text
 
 
+def _bare(text: str) -> str:
+    """A sentence without its closing punctuation, to list it after a colon or between semicolons."""
+    return text_of(text).rstrip("。；;，、 ")
+
+
 def result_facts(r) -> dict[str, Any]:
     value_text = with_unit(r.value, r.unit or "", 2 if (r.unit or "") not in ("亿元", "%", "万元") else 1)
     standard = standard_text(r.operator, _num(r.threshold), r.unit or "")
@@ -473,6 +486,7 @@ def environment(folder: Path | None = None):
     env.add_extension(_blank_line_extension())
     env.filters["join_cn"] = lambda xs, sep="、": sep.join(str(x) for x in xs if str(x).strip())
     env.filters["sentence"] = _sentence
+    env.filters["bare"] = _bare
     env.filters["quoted"] = quoted
     env.globals["UNVERIFIED"] = UNVERIFIED_NOTE
     return env
@@ -552,6 +566,20 @@ def render_section(env, template: str, context: dict[str, Any], *, section: str 
     paras = paragraphs_of(text)
     check_text(template, paras, section=section, typed=typed)
     return paras
+
+
+@functools.lru_cache(maxsize=4)
+def _text_environment(folder: str):
+    return environment(Path(folder))
+
+
+def render_text(name: str, **context: Any) -> str:
+    """One paragraph of the text template ``templates/<name>`` (e.g. ``briefing/verdict.j2``), '' when it
+    writes nothing; checked as a narrative paragraph is (``check_text``)."""
+    paras = render_section(_text_environment(str(templates_dir())), name, context)
+    if len(paras) > 1:
+        raise TemplateError(name, f"应写成一段文字，却写出了 {len(paras)} 段：删去模板中的空行")
+    return paras[0] if paras else ""
 
 
 def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None) -> Narrative:

@@ -8,10 +8,13 @@ For a Word template (.docx) it reads the XML of the document body, headers and f
 - row loops: ``{%tr for %}`` / ``{%tr endfor %}`` paired, one per table row; a plain ``{% for %}`` that
   spans table rows (it corrupts the table — use ``{%tr for %}``); ``{%p %}`` blocks paired;
 - Jinja syntax errors, and every variable and field the template uses that the toolkit's context for
-  it does not provide (``toolkit.documents.forms.CONTEXT_SPEC``).
+  it does not provide (``toolkit.documents.forms.CONTEXT_SPEC``; the memo's and proposal's in
+  ``toolkit.documents.briefing.CONTEXT_SPEC``, the annual report's in ``toolkit.documents.annual_report``).
 
-For a narrative template (.j2) it parses the template and checks its variables against
-``toolkit.documents.narrative.CONTEXT_SPEC``. Every finding names the template, the place (正文第3段（表格内）,
+For a text template (.j2) it parses the template and checks its variables against what the toolkit
+gives it: ``toolkit.documents.narrative.CONTEXT_SPEC`` for the narrative, ``toolkit.documents.briefing.TEXT_SPEC``
+for the memo's and proposal's sentences (``templates/briefing/``), ``toolkit.documents.forms.TEXT_SPEC`` for the
+province tables' notes (``templates/province/``). Every finding names the template, the place (正文第3段（表格内）,
 页眉1第1段, 第12行) and the tag verbatim, and says in Chinese what to do in Word; Jinja's own syntax
 messages are translated by ``syntax_message``.
 """
@@ -323,20 +326,22 @@ def check_variables(template: str, ast, spec: dict[str, Any], *, extra_names: It
 
 
 def _docx_spec(name: str) -> dict | None:
-    from toolkit.documents import annual_report
-    from toolkit.documents.forms import CONTEXT_SPEC
+    from toolkit.documents import annual_report, briefing, forms
 
-    if name in CONTEXT_SPEC:
-        return CONTEXT_SPEC[name]
     if name == annual_report.TEMPLATE:
         return annual_report.CONTEXT_SPEC
-    try:  # the briefing step may declare its own templates' contexts
-        import importlib
+    return forms.CONTEXT_SPEC.get(name) or briefing.CONTEXT_SPEC.get(name)
 
-        other = getattr(importlib.import_module("toolkit.documents.briefing"), "CONTEXT_SPEC", {})
-        return other.get(name)
-    except Exception:
-        return None
+
+def _j2_spec(path: Path) -> dict | None:
+    """What the text template at ``path`` is given: by its folder (templates/briefing/…), else the narrative's."""
+    from toolkit.documents import briefing, forms, narrative
+
+    if path.parent.name == briefing.TEXT_FOLDER:
+        return briefing.TEXT_SPEC.get(path.name)
+    if path.parent.name == "province":
+        return forms.TEXT_SPEC.get(path.name)
+    return narrative.CONTEXT_SPEC
 
 
 def check_docx(path: Path | str, spec: dict | None = None) -> list[Finding]:
@@ -367,7 +372,7 @@ def check_docx(path: Path | str, spec: dict | None = None) -> list[Finding]:
 def check_j2(path: Path | str) -> list[Finding]:
     from jinja2 import TemplateSyntaxError
 
-    from toolkit.documents.narrative import CONTEXT_SPEC, environment
+    from toolkit.documents.narrative import environment
 
     path = Path(path)
     env = environment(path.parent)
@@ -386,7 +391,11 @@ def check_j2(path: Path | str) -> list[Finding]:
                 if any(ch in str(exc.message) for ch in BAD_QUOTES + FULL_WIDTH) else "")
         return findings + [Finding(path.name, f"第{exc.lineno}行", line[:60],
                                    f"语法错误：{syntax_message(exc.message or '')}{hint}")]
-    return findings + check_variables(path.name, ast, CONTEXT_SPEC)
+    spec = _j2_spec(path)
+    if spec is None:
+        return findings + [Finding(path.name, VARIABLES, "", "这个文字模板的变量清单未登记（toolkit.documents.briefing.TEXT_SPEC），"
+                                   "未核对其中的变量名；替换模板时请保留原文件名", severity="warning")]
+    return findings + check_variables(path.name, ast, spec)
 
 
 # -- all of them ------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@
   the province's decision (``toolkit.province.decision``: quota, one per 细分领域, eligibility);
 - ``附件4_复核情况汇总表.docx`` and ``.xlsx`` — the reviews, with the plan targets met.
 
-The tables decide nothing: each row shows a ``Decision``.
+The tables decide nothing: each row shows a ``Decision``. The note under each table (how it was ranked,
+the quota) is a text template a consultancy may restyle: ``templates/province/recommendations_note.j2``
+and ``reviews_note.j2``.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ def write_province_tables(output_root: Path | str, round, *, today=None) -> list
 def write_tables(decision: ProvinceDecision, output_root: Path | str, *, today=None) -> list[Path]:
     """附件2 and 附件4 of one 推荐单位's decision, beside its packages."""
     from toolkit.documents.forms import PROVINCE_RECOMMENDATIONS, PROVINCE_REVIEWS, generated_stamp, render_form
+    from toolkit.documents.narrative import render_text
 
     rnd, year, recommender = decision.round, decision.year, decision.recommender
     folder = decision.folder or inside(output_root, str(year), safe_name(recommender, "推荐单位"))
@@ -137,10 +140,8 @@ def write_tables(decision: ProvinceDecision, output_root: Path | str, *, today=N
         rows = recommendation_rows(decision.recommendations)
         quota = decision.quota
         quota_text = f"{quota}个" if quota is not None else "待核实"
-        rules = (f"排序：按准备度由高到低。名额：{recommender}本轮推荐名额{quota_text}"
-                 f"（{rnd.notice or str(year) + '年度通知'}），超出名额的推荐不予受理；评估结论为不符合条件的集群不占用名额。"
-                 "每个细分领域只推荐一个集群。准备度和评估结论由集群申报工具箱依据申报数据计算，"
-                 "标注“阈值待核实”的标准请以正式文件为准。")
+        rules = render_text("province/recommendations_note.j2", n={
+            "recommender": recommender, "quota": quota_text, "notice": rnd.notice or "", "year": year})
         title = _title(rnd, "附件2", f"{year}年度中小企业特色产业集群推荐汇总表")
         ctx = {
             "form": {"attachment": "附件2", "title": title, "round": f"{year}年度"},
@@ -157,8 +158,7 @@ def write_tables(decision: ProvinceDecision, output_root: Path | str, *, today=N
         rows = review_rows(decision.reviews)
         batch = getattr(rnd, "review_batch", None)
         title = _title(rnd, "附件4", f"{batch or ''}年度中小企业特色产业集群复核情况汇总表")
-        rules = ("排序：按准备度由高到低。复核建议依据评估结论：符合条件→建议通过复核；待补充完善→补充完善后复核；"
-                 "不符合条件→复核存在风险。未申请复核或复核未通过的集群将被撤销认定（待核实）。")
+        rules = render_text("province/reviews_note.j2")
         ctx = {
             "form": {"attachment": "附件4", "title": title, "round": f"{year}年度"},
             "recommender": recommender,
