@@ -22,6 +22,9 @@ The wording is not here: every sentence and table cell the memo and proposal sho
 ``templates/briefing/`` (``say("verdict.j2", a=…)``), given the facts this module decides (which gaps,
 which deadline, which dates) and checked as the narrative is. ``TEXT_SPEC`` and ``CONTEXT_SPEC`` declare
 what each text and Word template is given, for ``clusterkit templates check``.
+
+Over 500 lines: the memo and the proposal share the diagnosis, the deadline and the work plan; a work
+plan module of its own would have to import the diagnosis and be imported by it.
 """
 
 from __future__ import annotations
