@@ -98,10 +98,6 @@ class TemplateError(ToolkitError):
         super().__init__(f"{where}: {message}")
 
 
-class PackageError(ToolkitError):
-    """A package that could not be written."""
-
-
 class BatchError(ToolkitError):
     """A batch that cannot start (bad parameters, output folder locked, ...)."""
 
