@@ -45,6 +45,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from toolkit.cli import main
