@@ -354,9 +354,9 @@ def test_a_consultancy_restyles_the_memo_and_proposal_sentences_in_templates(wor
 
 
 @pytest.mark.parametrize("name,old,new,what", [
-    ("deadline.j2", "本轮已无法按期报送。", "本轮已无法按期报送。。", "empty sentence"),
-    ("deadline.j2", "（以{{ d.today }}计）", "（以{{ d.nothing_here }}计）", "rendering failed"),
-    ("past_deadline.j2", "{{ p.date }}已过", "{{ p.date }}已过{{ None }}", "None"),
+    ("deadline.j2", "本轮已无法按期报送。", "本轮已无法按期报送。。", "两个标点连在一起"),
+    ("deadline.j2", "（以{{ d.today }}计）", "（以{{ d.nothing_here }}计）", "用了没有的变量"),
+    ("past_deadline.j2", "{{ p.date }}已过", "{{ p.date }}已过{{ None }}", "出现“None”"),
 ])
 def test_a_restyled_sentence_goes_through_the_narratives_text_checks(wording, name, old, new, what):
     from toolkit.core.errors import TemplateError
