@@ -25,7 +25,7 @@ def test_model_cluster_is_eligible_with_sources():
     assert [i.source for i in r.inputs[:3]] == ["intake.xlsx › 年度指标 › D2", "intake.xlsx › 年度指标 › E2",
                                                  "intake.xlsx › 年度指标 › F2"]
     assert r.margin == pytest.approx(12.3)
-    assert "(66.1 ÷ 52.3)^(1/2) − 1 = 12.42%" in a.result("1.5").formula
+    assert "(66.1 ÷ 52.3)^(1/2) − 1 ≈ 12.42%" in a.result("1.5").formula
     assert set(a.unverified) >= {"4.1", "5.1"}
     assert [d.dimension for d in a.dimensions] == [1, 2, 3, 4, 5, 6, 7, 8, 0]
 
@@ -35,7 +35,7 @@ def test_what_it_takes_names_each_short_year():
     take = a.result("1.2").what_it_takes
     assert "2022年集群工业总产值需再增加6.4亿元" in take and "2024年集群工业总产值需再增加1.6亿元" in take
     assert a.result("1.2").margin == pytest.approx(-6.4)
-    assert "2024年集群工业总产值需超过40.66亿元" in a.result("1.5").what_it_takes
+    assert "2024年集群工业总产值需达到40.66亿元（再增加2.26亿元即可" in a.result("1.5").what_it_takes
 
 
 def test_blank_client_gives_missing_data_never_a_crash():
@@ -52,10 +52,12 @@ def test_blank_client_gives_missing_data_never_a_crash():
     assert a.readiness < 60
 
 
-def test_text_in_a_number_cell_is_missing_data_not_a_pass():
+def test_text_in_a_number_cell_is_wrong_data_naming_the_cell_not_a_pass():
     c = make_client()
     c.indicators["platform_rate"][2024] = Value("约20%", c.indicators["platform_rate"][2024].source)
-    assert assess(c).result("5.1").verdict == "数据缺失"
+    r = assess(c).result("5.1")
+    assert r.verdict == "数据有误"
+    assert any("intake.xlsx › 年度指标 › F6" in m and "「约20%」不是数字" in m for m in r.missing)
 
 
 def test_veto_sets_readiness_to_zero_and_failed_hard_criterion_caps_it():
@@ -99,7 +101,7 @@ def test_cmd_assess_prints_and_writes(tmp_path, monkeypatch, capsys):
     import toolkit.intake.reader
 
     client = make_client(folder=tmp_path / "qingchuan")
-    monkeypatch.setattr(toolkit.intake.reader, "read_client", lambda path: client)
+    monkeypatch.setattr(toolkit.intake.reader, "read_partial", lambda path: client)
     assert main(["assess", str(tmp_path / "qingchuan"), "--round", "2025"]) == 0
     out = capsys.readouterr().out
     assert "结论：符合条件" in out and "1.2" in out

@@ -89,11 +89,12 @@ def test_new_province_of_only_differences_in_a_temporary_folder(tmp_path):
         title: 某省认定细则（测试）
         settings: {growth_method: mean_yoy}
         overrides:
-          "1.2": {threshold: 20, title: 近三年每年集群工业总产值不低于20亿元, confidence: M, verified: false, source: 测试}
+          "1.2": {threshold: 20, title: 近三年每年集群工业总产值不低于20亿元, confidence: M, verified: false, source: 测试,
+                  reference: {document: 某省认定细则, clause: 第三条}, checked: 2026-11-20}
         remove: ["4.3"]
         add:
           - {id: "8.9", dimension: 8, clause: 某省细则第八条, title: 省级集群促进机构, kind: evidence,
-             evidence: [governance], confidence: H, source: 测试}
+             evidence: [governance], confidence: H, source: 测试, reference: {document: 某省认定细则, clause: 第八条}}
         """)
     client = make_client(indicators={"cluster_output": {2022: 25.0, 2023: 28.0, 2024: 31.0},
                                      "leading_output": {2024: 25.0}, "sme_output": {2024: 24.0}})
@@ -116,7 +117,8 @@ def test_extends_a_sibling_file_first(tmp_path):
     write(tmp_path, "base.yaml", """\
         id: base
         criteria:
-          - {id: "1.2", dimension: 1, clause: c, title: t, measure: cluster_output_min, operator: ">=", threshold: 60, unit: 亿元}
+          - {id: "1.2", dimension: 1, clause: c, title: t, measure: cluster_output_min, operator: ">=", threshold: 60, unit: 亿元,
+             reference: {document: 基础细则, clause: 第一条}}
         """)
     child = write(tmp_path, "child.yaml", "id: child\nextends: base\n")
     rb = load_rulebook(child)
@@ -148,13 +150,21 @@ BAD = [
     ("text threshold", "threshold: 四十", "criteria › 1.2 › threshold", "四十"),
     ("unknown evidence", "evidence: [photos]", "criteria › 1.2 › evidence › photos", "证明材料类型"),
     ("verified L", "{confidence: L, verified: true}", "criteria › 1.2 › verified", "L"),
+    ("no reference", "reference: null", "criteria › 1.2 › reference", "出处"),
+    ("reference without clause", "reference: {document: 某省细则}", "criteria › 1.2 › reference › clause", "条款"),
+    ("period ends before it starts", "in_force: {from: 2024-01-01, to: 2023-12-31}", "criteria › 1.2 › in_force",
+     "早于开始日期"),
+    ("checked not a date", "checked: 上个月", "criteria › 1.2 › checked", "YYYY-MM-DD"),
+    ("unknown rounding kind", "rounding: {kind: banker, digits: 1}", "criteria › 1.2 › rounding › kind", "banker"),
+    ("rounding digits not a number", "rounding: {kind: half_up, digits: 一}", "criteria › 1.2 › rounding › digits", "整数"),
 ]
 
 
 @pytest.mark.parametrize("what,change,key,text", BAD, ids=[b[0] for b in BAD])
 def test_bad_criterion_names_file_and_key(tmp_path, what, change, key, text):
     base = {"measure": "cluster_output_min", "operator": '">="', "dimension": "1", "threshold": "40",
-            "evidence": "[statistics]", "confidence": "H", "verified": "true"}
+            "evidence": "[statistics]", "confidence": "H", "verified": "true",
+            "reference": "{document: 某省细则, clause: 第一条}"}
     k, _, v = change.partition(": ")
     if change.startswith("{"):
         base.update(confidence="L", verified="true")
@@ -255,3 +265,30 @@ def test_missing_base_is_named_in_the_file_that_extends_it(tmp_path):
         load_rulebook(p)
     assert exc.value.file == "mine.yaml" and exc.value.key == "extends"
     assert "nosuch-base" in str(exc.value) and "national-2022" in str(exc.value)
+
+
+def test_an_override_that_changes_a_threshold_needs_its_own_reference(tmp_path):
+    # the national reference would otherwise stand beside a province's number
+    p = write(tmp_path, "p3.yaml", 'id: p3\nextends: national-2022\n'
+                                   'overrides: {"1.2": {threshold: 30, confidence: H, verified: true, source: 某省}}\n')
+    with pytest.raises(RulebookError) as exc:
+        load_rulebook(p)
+    assert exc.value.file == "p3.yaml" and exc.value.key == "overrides › 1.2 › reference"
+    p = write(tmp_path, "p4.yaml", 'id: p4\nextends: national-2022\n'
+                                   'overrides: {"1.2": {threshold: 30, confidence: H, verified: true, source: 某省,\n'
+                                   '                    reference: {document: 某省细则, clause: 第二条}, checked: 2026-01-05}}\n')
+    c = load_rulebook(p).criterion("1.2")
+    assert str(c.reference) == "某省细则第二条" and c.checked.isoformat() == "2026-01-05"
+    # a wording-only override keeps the base's reference
+    p = write(tmp_path, "p5.yaml", 'id: p5\nextends: national-2022\noverrides: {"1.2": {title: 新标题}}\n')
+    assert "119号" in str(load_rulebook(p).criterion("1.2").reference)
+
+
+def test_shipped_rules_are_dated_and_referenced():
+    for name in available_rulebooks():
+        for c in load_rulebook(name).criteria:
+            assert c.reference and c.reference.document and c.reference.clause, (name, c.id)
+            assert c.checked is not None, (name, c.id)
+    c = load_rulebook("national-2022").criterion("1.2")
+    assert "工信部企业〔2022〕119号" in c.reference.document and c.reference.clause == "第一条"
+    assert c.in_force[0].isoformat() == "2022-09-13" and c.in_force[1] is None

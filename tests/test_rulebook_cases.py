@@ -7,6 +7,7 @@ rulebook has a passing, a failing and a borderline case.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ import yaml
 
 from factories import make_client
 from toolkit.assess.assessment import assess
-from toolkit.intake.model import EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source
+from toolkit.intake import plausibility
+from toolkit.intake.model import EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source, TierCount
 from toolkit.assess.rulebook import available_rulebooks, load_rulebook
-from toolkit.assess.result import VERDICTS
+from toolkit.assess.result import VERDICTS, trace_lines
 
 CASES_DIR = Path(__file__).parent / "rulebook_cases"
 
@@ -33,6 +35,8 @@ def _cases():
             merged = {**defaults, **case}
             merged["basic"] = {**(defaults.get("basic") or {}), **(case.get("basic") or {})}
             merged.setdefault("rulebook", data["rulebook"])
+            if str(merged["rulebook"]).endswith(".yaml"):  # a rulebook of the cases' own, beside them
+                merged["rulebook"] = str(CASES_DIR / merged["rulebook"])
             out.append(pytest.param(merged, id=f"{path.stem}:{i}:{case['name']}"))
     return out
 
@@ -48,8 +52,9 @@ def build_client(case: dict):
         firms, row = [], 3
         for spec in case["firms"]:
             for k in range(spec.get("count", 1)):
-                firms.append(Firm(spec.get("name", f"企业{row}"), None, spec.get("sme", True), spec.get("leading", True),
-                                  frozenset(spec["tiers"]), _src("企业名单", f"A{row}")))
+                firms.append(Firm(spec.get("name", f"企业{row}"), spec.get("code"), spec.get("sme", True),
+                                  spec.get("leading", True), frozenset(spec.get("tiers") or ()), _src("企业名单", f"A{row}"),
+                                  tiers_unknown=bool(spec.get("tiers_unknown", False))))
                 row += 1
         kw["firms"] = firms
     if "platforms" in case:
@@ -61,6 +66,12 @@ def build_client(case: dict):
                                  higher_is_better=not t.get("lower_is_better", False))
                       for i, t in enumerate(case["plan"])]
     client = make_client(basic=case.get("basic"), indicators=case.get("indicators"), **kw)
+    for key, text in (case.get("notes") or {}).items():  # the 说明 column of 年度指标
+        client.indicators[key] = {y: dataclasses.replace(v, note=text) for y, v in client.indicators[key].items()}
+    # the reader's plausibility checks, as a workbook holding these figures would get them
+    plausibility.attach(client.indicators, plausibility.check(client.indicators, client.years))
+    client.tier_counts = [TierCount(t["tier"], t["count"], t.get("leading"), t.get("basis", "测试来源"),
+                                    _src("梯度企业数量", f"C{2 + i}")) for i, t in enumerate(case.get("tier_counts") or [])]
     if case.get("negative"):
         answers = case["negative"]
         client.negative = [NegativeItem(n.id, n.label, answers.get(n.id, n.occurred) if n.id in answers else n.occurred,
@@ -94,6 +105,19 @@ def test_case(case):
         assert (cid in a.unverified) is (not flag)
     for text in case.get("settings_contain") or []:
         assert any(text in s for s in a.settings), a.settings
+    for text in case.get("headline_contains") or []:
+        assert text in a.headline, a.headline
+    if "provisional" in case:
+        assert a.provisional is case["provisional"], a.headline
+    for cid, text in (case.get("trace_contains") or {}).items():
+        lines = "\n".join(trace_lines(got[cid]))
+        assert text in lines, lines
+    for cid, text in (case.get("note_contains") or {}).items():
+        assert text in got[cid].note, got[cid].note
+    for cid, text in (case.get("missing_contain") or {}).items():
+        assert any(text in m for m in got[cid].missing), got[cid].missing
+    for cid, text in (case.get("formula_contains") or {}).items():
+        assert text in got[cid].formula, got[cid].formula
 
 
 def test_every_quantitative_criterion_has_pass_fail_and_borderline_cases():

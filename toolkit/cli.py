@@ -58,16 +58,26 @@ def cmd_check(args) -> int:
 
 
 def cmd_assess(args) -> int:
-    from toolkit.assess.assessment import assess, format_table, write_json
-    from toolkit.intake.reader import read_client
+    from toolkit.assess.assessment import assess, format_table, remove_stale, write_json, write_workbook
+    from toolkit.intake.reader import read_partial, resolve_paths
 
-    client = read_client(args.dir)
-    a = assess(client, args.rulebook, args.round, western_relaxation=args.western_relaxation)
-    out = write_json(a, Path(args.json) if args.json else client.folder / "assessment.json")
+    folder, _ = resolve_paths(args.dir)
+    out = Path(args.json) if args.json else None
+    try:
+        client = read_partial(args.dir)   # blanks are incompleteness: the assessment always runs
+        out = out or client.folder / "assessment.json"
+        a = assess(client, args.rulebook, args.round, western_relaxation=args.western_relaxation)
+    except ToolkitError:
+        for p in remove_stale(out or folder / "assessment.json"):
+            _err(f"已删除之前的 {p}：本次评估未能完成，旧结论不再对应当前的工作簿或规则")
+        raise
+    write_json(a, out)
+    book = write_workbook(a, out.with_suffix(".xlsx"))
     print(format_table(a))
-    print(f"\n已写入 {out}")
+    print(f"\n已写入 {out} 及诊断表 {book}")
     for p in client.problems or []:
-        _err(f"提示：{p}")
+        if getattr(p, "severity", "") != "missing":
+            _err(f"提示：{p}")
     return 0
 
 
@@ -130,6 +140,39 @@ def cmd_batch(args) -> int:
                        parameters=params, kernel=args.kernel or "auto", wait=args.wait or 0)
     _print_batch(result)
     return 1 if result.failed else 0
+
+
+def cmd_rulebook_check(args) -> int:
+    from toolkit.assess.audit import check_rulebooks
+    from toolkit.assess.rulebook import available_rulebooks, load_rulebook
+    from toolkit.core import formatting as fmt
+
+    today = fmt.parse_date(args.today, "--today") if getattr(args, "today", None) else None
+    rounds = [args.round] if getattr(args, "round", None) else None
+    names = list(args.rulebooks or []) or available_rulebooks()
+    findings = check_rulebooks(names, rounds=rounds, today=today)
+    for name in names:
+        mine = [f for f in findings if f.rulebook == str(name)]
+        errors = [f for f in mine if f.severity == "error"]
+        if errors:
+            print(f"{name}：未通过")
+        else:
+            rb = load_rulebook(name)
+            print(f"{name}：通过（{rb.title}，{len(rb.criteria)}条标准，均有出处）")
+        for f in sorted(mine, key=lambda f: f.severity != "error"):
+            print(f"  {'错误' if f.severity == 'error' else '提示'}  {f}")
+    n_err = sum(f.severity == "error" for f in findings)
+    n_warn = len(findings) - n_err
+    print(f"共检查 {len(names)} 个规则库：{n_err} 个错误、{n_warn} 个提示。")
+    return 1 if n_err else 0
+
+
+def cmd_rulebook_diff(args) -> int:
+    from toolkit.assess.audit import diff_rulebooks, format_diff
+
+    diffs = diff_rulebooks(args.old, args.new, args.clients, round=args.round)
+    print(format_diff(diffs, args.old, args.new))
+    return 1 if any(d.error for d in diffs) else 0
 
 
 def cmd_templates_check(args) -> int:
@@ -201,7 +244,8 @@ def _default_round() -> str:
 def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: bool = True) -> None:
     p.add_argument("--rulebook", default=None,
                    help="rulebook id in data/criteria (national-2022, yunnan, shanghai, review-2022 …) or a YAML "
-                        "file of your own; default: the one for the client's province and application type")
+                        "file of your own; default: review-2022 for a client whose 申报类型 is 复核, else national-2022 "
+                        "(a province's rulebook is used only when named here)")
     if round_default:
         p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
     else:  # batch: no default here, so that a -p round can be told from an explicit --round
@@ -271,6 +315,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel", default="auto",
                    help="auto (a fresh kernel per client, forked from a preloaded server), or a kernel name such as python3")
     p.set_defaults(handler=cmd_batch)
+
+    p = sub.add_parser("rulebook", help="audit rulebooks: references and dates; what a changed rule changes")
+    rsub = p.add_subparsers(dest="rulebook_command", metavar="ACTION", required=True)
+    r = rsub.add_parser("check", help="every rule has a reference; warns on checks older than a year and rounds "
+                                      "outside a rule's period (exit 1 on an error)")
+    r.add_argument("rulebooks", nargs="*", help="rulebook ids or YAML files (default: every rulebook in data/criteria)")
+    r.add_argument("--round", default=None, help="check periods against this round only (default: every round)")
+    r.add_argument("--today", default=None, help="date to age the checks from (YYYY-MM-DD; default: today)")
+    r.set_defaults(handler=cmd_rulebook_check)
+    r = rsub.add_parser("diff", help="per client, the criteria whose verdict changes from one rulebook to another")
+    r.add_argument("old", help="the rulebook in use (id or YAML file)")
+    r.add_argument("new", help="the changed rulebook (id or YAML file)")
+    r.add_argument("clients", nargs="+", help="client folders")
+    r.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
+    r.set_defaults(handler=cmd_rulebook_diff)
 
     p = sub.add_parser("templates", help="work with the Word and text templates")
     tsub = p.add_subparsers(dest="templates_command", metavar="ACTION", required=True)

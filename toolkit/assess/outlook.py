@@ -173,14 +173,16 @@ def _trend_rate(series: dict[int, float]) -> float:
 
 
 def _grow(series: dict[int, float], years, rate: float) -> dict[int, float]:
-    """Known values kept; later years grown at ``rate`` from the last known one; earlier ones held."""
+    """Known values kept; later years grown at ``rate`` from the last known one; earlier ones held.
+    Grown values are kept to six decimals, as a figure would be typed: the assessment compares the
+    values as typed, exactly, and 38.4 × 1.1 in binary (42.24000000000001) would read as more than 10%."""
     out = dict(series)
     if not series:
         return out
     last = max(series)
     for y in years:
         if y not in out:
-            out[y] = series[last] * (1 + rate) ** (y - last) if y > last else series[min(series)]
+            out[y] = round(series[last] * (1 + rate) ** (y - last), 6) if y > last else series[min(series)]
     return out
 
 

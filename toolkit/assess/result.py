@@ -9,15 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: 数据有误, trace (计算过程), figures, provisional/completeness, intake problems
 
 # Verdicts, per criterion.
 PASS = "达标"
 FAIL = "未达标"
 NEEDS_EVIDENCE = "待补证"
 MISSING_DATA = "数据缺失"
+WRONG_DATA = "数据有误"  # an input cannot be right, or is implausible for one county: the cell is named
 VETO = "一票否决"
-VERDICTS = (PASS, FAIL, NEEDS_EVIDENCE, MISSING_DATA, VETO)
+VERDICTS = (PASS, FAIL, NEEDS_EVIDENCE, MISSING_DATA, WRONG_DATA, VETO)
 
 # Overall verdicts.
 ELIGIBLE = "符合条件"          # every criterion 达标
@@ -26,6 +27,7 @@ INCOMPLETE = "待补充完善"       # nothing failed, but evidence or data stil
 OVERALL = (ELIGIBLE, NOT_ELIGIBLE, INCOMPLETE)
 
 UNVERIFIED_NOTE = "阈值待核实"
+PROVISIONAL = "初步判断"  # the overall verdict while the data is incomplete or wrong
 
 # The dimensions of 《中小企业特色产业集群认定标准（2022年版）》, with 0 for the negative list and 9 for
 # the review's plan targets. A rulebook may rename them (its ``dimensions:``); these are the defaults.
@@ -68,6 +70,12 @@ class CriterionResult:
     missing: list[str] = field(default_factory=list)  # missing evidence items or data
     note: str = ""
     settings: list[str] = field(default_factory=list)  # named settings in force, e.g. 西部放宽
+    # 计算过程: inputs with their cells, formula, intermediate values (exact), rounding, comparison
+    trace: dict = field(default_factory=dict)
+    # further figures shown beside the value, each labelled (a review target's 实际÷目标 beside its
+    # progress from the base): [{"label", "value", "unit", "formula"}]
+    figures: list[dict] = field(default_factory=list)
+    reference: str = ""  # the document and clause the rule comes from
 
     @property
     def passed(self) -> bool:
@@ -106,6 +114,13 @@ class Assessment:
     # the rulebook's ``settings.growth_method`` (``cagr`` or ``mean_yoy``): every 年均增长 an output states
     # is this method's (toolkit.assess.measures.growth_of), never another formula
     growth_method: str = "cagr"
+    # 初步判断: the data the criteria read is incomplete or wrong, so the verdict may still change
+    provisional: bool = False
+    completeness: dict = field(default_factory=dict)  # {"filled": N, "total": M, "wrong": K}
+    # hard criteria failed only on thresholds not confirmed (the headline says so)
+    rests_on_unverified: list[str] = field(default_factory=list)
+    headline: str = ""  # e.g. 初步判断：不符合条件（4.1的阈值待核实）；已填写 14/32 项
+    intake_problems: list[dict] = field(default_factory=list)  # what the reader found (Problem.to_dict)
 
     def result(self, criterion_id: str) -> CriterionResult:
         for r in self.results:
@@ -131,6 +146,8 @@ class Assessment:
     @classmethod
     def from_dict(cls, data: dict) -> "Assessment":
         data = dict(data)
+        known = set(cls.__dataclass_fields__)
+        data = {k: v for k, v in data.items() if k in known}
         data["results"] = [
             CriterionResult(**{**r, "inputs": [InputRef(**i) for i in r.get("inputs", [])]})
             for r in data["results"]
@@ -156,8 +173,30 @@ class Assessment:
                 "差距": r.margin,
                 "阈值状态": "" if r.verified else UNVERIFIED_NOTE,
                 "计算方式": r.formula,
+                "计算过程": "\n".join(trace_lines(r)),
                 "补足所需": r.what_it_takes,
                 "依据": r.clause,
                 "数据来源": "; ".join(f"{i.name}={i.value} ({i.source})" for i in r.inputs if i.source),
             })
         return pd.DataFrame(rows)
+
+
+def trace_lines(r: CriterionResult) -> list[str]:
+    """The 计算过程 of one verdict, one line each: inputs with their cells, formula, steps, comparison."""
+    t = r.trace or {}
+    lines = []
+    for i in t.get("inputs", []):
+        where = f"（{i['source']}）" if i.get("source") else ""
+        status = f"：{i['status']}" if i.get("status") else ""
+        lines.append(f"输入：{i['name']} = {i['value']}{where}{status}")
+    if t.get("formula"):
+        lines.append(f"公式：{t['formula']}")
+    for s in t.get("steps", []):
+        lines.append(f"计算：{s}")
+    if t.get("rounding"):
+        lines.append(f"舍入：{t['rounding']}")
+    if t.get("comparison"):
+        lines.append(f"比较：{t['comparison']}")
+    if t.get("verdict"):
+        lines.append(f"结论：{t['verdict']}")
+    return lines

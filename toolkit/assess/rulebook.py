@@ -25,13 +25,26 @@ Criterion kinds:
 * ``negative`` — ``items`` of the 负面清单 declaration: any 是 → 一票否决;
 * ``plan`` — the review's plan targets (``measure: plan_achievement``), one result per target.
 
+Every criterion is dated and referenced, as OpenFisca's parameters are::
+
+    reference: {document: standard-2022, clause: 第一条}   # a key of the rulebook's ``documents`` or a title
+    in_force: {from: 2022-09-13, to: null}                # the period the rule applies (default: its document's)
+    checked: 2026-11-26                                   # when it was last compared with that text
+    rounding: {kind: half_up, digits: 1}                  # optional: round the measure before comparing
+
+A criterion without a reference, a period that ends before it starts, a rounding rule of an unknown
+kind, or a threshold changed by ``overrides`` without its own reference is refused. Measures are
+compared exactly (``toolkit.assess.exact``); ``rounding`` is the only rounding a verdict ever sees.
+
 ``load_rulebook(name_or_path)`` returns a resolved ``Rulebook``; any mistake raises ``RulebookError``
-naming the file and the key.
+naming the file and the key. ``clusterkit rulebook check`` (``toolkit.assess.audit``) loads each
+rulebook and warns about periods and checks that are out of date.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +55,7 @@ import yaml
 from toolkit.core import paths
 from toolkit.core.errors import RulebookError
 from toolkit.intake import schema
+from toolkit.assess.exact import ROUNDING_KINDS
 from toolkit.assess.measures import FACTS, MEASURES, OPERATORS
 from toolkit.assess.result import DIMENSION_NAMES
 
@@ -57,6 +71,19 @@ PLAN_MEASURES = ("plan_achievement",)
 SETTINGS_ALLOWED = {
     "growth_method": ("cagr", "mean_yoy"),
 }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a rule comes from: the document (its title and number) and the clause."""
+
+    document: str  # e.g. 《中小企业特色产业集群认定标准（2022年版）》（工信部企业〔2022〕119号附件）
+    clause: str  # e.g. 第一条
+    text: str = ""  # the clause's wording, when we have it (paraphrased unless the confidence is H)
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.document}{self.clause}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +116,15 @@ class Criterion:
     note: str = ""
     hard: bool = True
     origin: str = ""  # the file that last defined what this criterion tests (its comparison or evidence)
+    rounding: dict | None = None  # {kind, digits}: the measure is rounded so before it is compared
+    reference: "Reference | None" = None
+    in_force: tuple[dt.date | None, dt.date | None] = (None, None)  # from, to (None: open)
+    checked: dt.date | None = None  # when the rule was last compared with its reference
+    defined_in: str = ""  # the file that last touched this criterion (named in findings)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        start, end = self.in_force
+        return (start is None or start <= day) and (end is None or day <= end)
 
     @property
     def comparisons(self) -> list[Comparison]:
@@ -116,6 +152,7 @@ class Rulebook:
     notes: list[str] = field(default_factory=list)
     applies_to: str = "新申报"
     consequence: str = ""  # e.g. the review's 撤销认定
+    documents: dict[str, dict] = field(default_factory=dict)  # id → {title, number, date, in_force, url}
 
     def criterion(self, criterion_id: str) -> Criterion:
         for c in self.criteria:
@@ -153,9 +190,13 @@ def _locate(name_or_path: str | Path, near: Path | None = None) -> Path:
 
 
 TOP_KEYS = {"id", "extends", "version", "title", "source", "applies_to", "consequence", "notes", "settings",
-            "dimensions", "readiness", "western_relaxation", "criteria", "overrides", "add", "remove"}
+            "dimensions", "readiness", "western_relaxation", "criteria", "overrides", "add", "remove", "documents"}
 CRITERION_KEYS = {"id", "dimension", "clause", "title", "kind", "measure", "operator", "threshold", "unit", "any_of",
-                  "formula", "evidence", "facts", "items", "verified", "confidence", "source", "note", "hard"}
+                  "formula", "evidence", "facts", "items", "verified", "confidence", "source", "note", "hard",
+                  "rounding", "reference", "in_force", "checked"}
+REFERENCE_KEYS = {"document", "clause", "text", "url"}
+DOCUMENT_KEYS = {"title", "number", "issued_by", "date", "in_force", "url", "note"}
+ROUNDING_KEYS = {"kind", "digits"}
 COMPARISON_KEYS = {"measure", "operator", "threshold", "unit"}
 READINESS_KEYS = {"weights", "cap_on_fail"}
 
@@ -163,6 +204,7 @@ READINESS_KEYS = {"weights", "cap_on_fail"}
 _RULE_KEYS = {"kind", "measure", "operator", "threshold", "unit", "any_of", "evidence", "facts", "items", "dimension"}
 
 _RAW_CACHE: dict[str, tuple[float, dict]] = {}
+_NEEDS_REFERENCE = "\0needs-reference"  # marks an override that changed a rule without its own reference
 
 
 def _read(path: Path) -> dict:
@@ -207,6 +249,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
         raise RulebookError(fname, f"readiness › {key}", f"未知设置；可用：{', '.join(sorted(READINESS_KEYS))}")
     if "id" not in data:
         raise RulebookError(fname, "id", "缺少规则库 id")
+    _check_documents(data.get("documents"), fname)
     base_name = data.get("extends")
     if not base_name:
         if "criteria" not in data or not isinstance(data["criteria"], list):
@@ -272,6 +315,12 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
             raise RulebookError(fname, f"overrides › {cid}",
                                 "修改阈值时须同时写明 confidence（H/M/L）和 verified，以及 source")
         by_id[cid].update(change)
+        if set(change) & (_RULE_KEYS - {"dimension"}) and "reference" not in change:
+            # the base's reference is the base's text: a changed rule must say where it comes from
+            # (checked once the rest of the criterion is known to be right, in _build)
+            by_id[cid][_NEEDS_REFERENCE] = fname
+        elif "reference" in change:
+            by_id[cid].pop(_NEEDS_REFERENCE, None)
         origins[cid] = (fname, fname if set(change) & _RULE_KEYS else origins[cid][1])
     for i, c in enumerate(data.get("add") or []):
         if not isinstance(c, dict) or "id" not in c:
@@ -283,7 +332,90 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[str], 
         by_id[c["id"]] = c
         origins[c["id"]] = (fname, fname)
     merged["criteria"] = criteria
+    merged["documents"] = {**(base.get("documents") or {}), **(data.get("documents") or {})}
     return merged, chain + [str(data["id"])], origins, files + [path]
+
+
+def _date(x, fname: str, where: str) -> dt.date | None:
+    if x is None or x == "":
+        return None
+    if isinstance(x, dt.datetime):
+        return x.date()
+    if isinstance(x, dt.date):
+        return x
+    try:
+        return dt.date.fromisoformat(str(x).strip())
+    except ValueError:
+        raise RulebookError(fname, where, f"应为日期 YYYY-MM-DD，实际为“{x}”") from None
+
+
+def _period(x, fname: str, where: str) -> tuple[dt.date | None, dt.date | None]:
+    if x is None:
+        return None, None
+    if not isinstance(x, dict) or set(map(str, x)) - {"from", "to"}:
+        raise RulebookError(fname, where, "应为 {from: 开始日期, to: 结束日期或 null} 映射")
+    start = _date(x.get("from"), fname, f"{where} › from")
+    end = _date(x.get("to"), fname, f"{where} › to")
+    if start and end and end < start:
+        raise RulebookError(fname, where, f"有效期的结束日期 {end} 早于开始日期 {start}")
+    return start, end
+
+
+def _check_documents(docs, fname: str) -> None:
+    if docs is None:
+        return
+    if not isinstance(docs, dict):
+        raise RulebookError(fname, "documents", "应为“文件 id: {title, number, date, in_force}”的映射")
+    for key, d in docs.items():
+        where = f"documents › {key}"
+        if not isinstance(d, dict):
+            raise RulebookError(fname, where, "应为 {title, number, date, in_force} 映射")
+        unknown = set(map(str, d)) - DOCUMENT_KEYS
+        if unknown:
+            raise RulebookError(fname, f"{where} › {sorted(unknown)[0]}", f"未知的键；可用：{', '.join(sorted(DOCUMENT_KEYS))}")
+        if not str(d.get("title") or "").strip():
+            raise RulebookError(fname, f"{where} › title", "缺少文件名称（title）")
+        _date(d.get("date"), fname, f"{where} › date")
+        _period(d.get("in_force"), fname, f"{where} › in_force")
+
+
+def _rounding(x, fname: str, where: str) -> dict | None:
+    if x is None:
+        return None
+    if not isinstance(x, dict):
+        raise RulebookError(fname, where, f"应为 {{kind, digits}} 映射，kind 可用：{', '.join(ROUNDING_KINDS)}")
+    unknown = set(map(str, x)) - ROUNDING_KEYS
+    if unknown:
+        raise RulebookError(fname, f"{where} › {sorted(unknown)[0]}", "未知的键；舍入规则只写 kind 和 digits")
+    kind = x.get("kind")
+    if kind not in ROUNDING_KINDS:
+        raise RulebookError(fname, f"{where} › kind",
+                            f"未知的舍入方式“{kind}”；可用：" + "、".join(f"{k}（{v}）" for k, v in ROUNDING_KINDS.items()))
+    digits = x.get("digits", 0)
+    if isinstance(digits, bool) or not isinstance(digits, int) or not -6 <= digits <= 8:
+        raise RulebookError(fname, f"{where} › digits", f"保留的小数位数应为 −6 到 8 的整数，实际为“{digits}”")
+    return {"kind": kind, "digits": digits}
+
+
+def _reference(x, fname: str, where: str, documents: dict) -> "Reference":
+    if x is None or x == "" or x == {}:
+        raise RulebookError(fname, where, "缺少出处：写明 reference: {document: 文件（或 documents 中的 id）, "
+                                          "clause: 条款}，如 {document: standard-2022, clause: 第一条}")
+    if not isinstance(x, dict):
+        raise RulebookError(fname, where, "应为 {document, clause} 映射")
+    unknown = set(map(str, x)) - REFERENCE_KEYS
+    if unknown:
+        raise RulebookError(fname, f"{where} › {sorted(unknown)[0]}", f"未知的键；可用：{', '.join(sorted(REFERENCE_KEYS))}")
+    doc = str(x.get("document") or "").strip()
+    clause = str(x.get("clause") or "").strip()
+    if not doc:
+        raise RulebookError(fname, f"{where} › document", "缺少出处文件（document）")
+    if not clause:
+        raise RulebookError(fname, f"{where} › clause", "缺少条款（clause），原文未分条时写明所在部分，如“负面清单”")
+    if doc in documents:
+        d = documents[doc]
+        doc = str(d["title"]) + (f"（{d['number']}）" if d.get("number") else "")
+    return Reference(doc, clause, str(x.get("text") or ""), str(x.get("url") or ""))
 
 
 def _need(c: dict, key: str, fname: str, where: str):
@@ -326,10 +458,13 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[st
     """``origins``: criterion id → (the file that last touched it, the file that last set what it tests)."""
     known_kinds = _evidence_kinds()
     negative_items = _negative_items()
+    documents = dict(data.get("documents") or {})
     criteria = []
     for i, c in enumerate(data["criteria"]):
         fname, rule_file = origins.get(c["id"], (path.name, path.name))
         where = f"criteria › {c['id']}"
+        c = dict(c)
+        needs_reference = c.pop(_NEEDS_REFERENCE, None)
         unknown = set(map(str, c)) - CRITERION_KEYS
         if unknown:
             raise RulebookError(fname, f"{where} › {sorted(unknown)[0]}",
@@ -394,6 +529,19 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[st
         elif kind == "evidence":
             if not crit.evidence and not crit.facts:
                 raise RulebookError(fname, f"{where} › evidence", "定性标准须列出证明材料类型（evidence）或核查项（facts）")
+        crit.rounding = _rounding(c.get("rounding"), fname, f"{where} › rounding")
+        if crit.rounding and kind not in ("quantitative", "plan"):
+            raise RulebookError(fname, f"{where} › rounding", "只有量化标准（quantitative、plan）可以写舍入规则")
+        if needs_reference:
+            raise RulebookError(needs_reference, f"overrides › {c['id']} › reference",
+                                "修改了标准的比较、阈值或材料要求，须写明本规则的出处 reference（document 文件、clause 条款），"
+                                "以及核对日期 checked")
+        crit.reference = _reference(c.get("reference"), fname, f"{where} › reference", documents)
+        doc_key = str((c.get("reference") or {}).get("document") or "")
+        default_period = (documents.get(doc_key) or {}).get("in_force")
+        crit.in_force = _period(c.get("in_force", default_period), fname, f"{where} › in_force")
+        crit.checked = _date(c.get("checked"), fname, f"{where} › checked")
+        crit.defined_in = fname
         criteria.append(crit)
 
     settings = dict(data.get("settings") or {})
@@ -425,6 +573,7 @@ def _build(data: dict, path: Path, chain: list[str], origins: dict[str, tuple[st
         readiness=readiness, western_relaxation=relax, chain=chain, files=list(files),
         notes=[notes] if isinstance(notes, str) else list(notes),
         applies_to=str(data.get("applies_to", "新申报")), consequence=str(data.get("consequence", "")),
+        documents=documents,
     )
 
 
@@ -448,7 +597,8 @@ def load_rulebook(name_or_path: "str | Path | Rulebook") -> Rulebook:
 
 
 def default_rulebook(client) -> str:
-    """The rulebook for a client: ``review-2022`` for a 复核, else ``national-2022``."""
+    """The rulebook for a client: ``review-2022`` for a 复核, else ``national-2022`` — by 申报类型 only; a
+    province's own rulebook (yunnan, shanghai …) is used only when asked for (``--rulebook``)."""
     return "review-2022" if getattr(client, "is_review", False) else "national-2022"
 
 

@@ -7,6 +7,8 @@ tests and notebooks may build them directly.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,27 @@ TIERS: dict[str, str] = {
 }
 
 
+# Company-form words that do not tell two firms apart: 青川电器有限公司 and 青川电器有限责任公司 are
+# one firm typed twice (or a firm and its renamed self), unless their credit codes say otherwise.
+_FORM_WORDS = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|集团|股份公司|公司|总厂|厂)$")
+_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
+
+
+def firm_key(name: str) -> str:
+    """A firm's name reduced to what tells firms apart: NFKC, no spaces, no bracketed part, no company
+    form (有限公司, 有限责任公司, 股份有限公司, 集团 …). Two roster rows with the same key and different
+    credit codes are flagged as likely the same firm (the reader warns; counts take them as one at least)."""
+    s = unicodedata.normalize("NFKC", str(name or ""))
+    s = re.sub(r"\s+", "", s)
+    s = _BRACKETS.sub("", s)
+    for _ in range(3):
+        t = _FORM_WORDS.sub("", s)
+        if t == s or not t:
+            break
+        s = t
+    return s
+
+
 @dataclass(frozen=True)
 class Source:
     file: str
@@ -52,20 +75,35 @@ class Source:
 
 @dataclass(frozen=True)
 class Value:
-    """A parsed cell value with where it came from. ``value`` is None for a blank cell."""
+    """A parsed cell value with where it came from. ``value`` is None for a blank cell.
+
+    ``error`` says why what the cell holds cannot be right (text in a number cell, a share above 100):
+    ``value`` is then None and a criterion that reads the cell is 数据有误, naming it. ``doubt`` says why
+    a value that was read is implausible for one county (385000 in a 亿元 row, a ten-fold jump, 0.7 for
+    70%): the criterion it feeds is 数据有误 too, never a silent 达标. ``note`` is what the county wrote
+    beside it (the 说明 column: 口径 such as 按销售收入统计), carried into the assessment."""
 
     value: Any
     source: Source | None = None
+    error: str = ""
+    doubt: str = ""
+    note: str = ""
 
     @property
     def missing(self) -> bool:
-        return self.value is None
+        return self.value is None and not self.error
+
+    @property
+    def wrong(self) -> str:
+        """Why the cell cannot be trusted ('' when it can)."""
+        return self.error or self.doubt
 
     @property
     def number(self) -> float | None:
-        """The value as a number: None for a blank, a yes/no, text that is not a number, or NaN."""
+        """The value as a number: None for a blank, a yes/no, text that is not a number, NaN, or a
+        cell whose content cannot be right (``error``)."""
         x = self.value
-        if x is None or isinstance(x, bool):
+        if x is None or isinstance(x, bool) or self.error:
             return None
         try:
             x = float(x)
@@ -83,6 +121,20 @@ class Firm:
     tiers: frozenset[str]  # keys of TIERS
     source: Source | None = None  # the row's first cell
     note: str = ""
+    # True when every tier cell of the row is blank: the firm's titles are not known (not "none")
+    tiers_unknown: bool = False
+
+
+@dataclass(frozen=True)
+class TierCount:
+    """A count of firms of one tier known without their names (e.g. from a press release), as the
+    county declares it on the 梯度企业数量 sheet: accepted as declared, 待补证 until the roster names them."""
+
+    tier: str  # a key of TIERS
+    count: int
+    leading: int | None  # of which in the leading industry (None: not stated)
+    basis: str  # where the number comes from (来源)
+    source: Source | None = None  # the count's cell
 
 
 @dataclass
@@ -145,6 +197,7 @@ class Client:
     negative: list[NegativeItem] = field(default_factory=list)
     plan: list[PlanTarget] = field(default_factory=list)
     evidence: list[EvidenceItem] = field(default_factory=list)
+    tier_counts: list[TierCount] = field(default_factory=list)  # firms known by count, not by name
     sha256: str = ""
     # Warnings the reader found (errors stop the read): shown in the notebook and ``clusterkit check``.
     problems: list = field(default_factory=list)

@@ -69,6 +69,7 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     client: Client | None = None
     sha256: str = ""
+    partial: Client | None = None  # the client as far as it can be read, even with errors or blanks
     template_version: str | None = None
     readable: bool = False  # the file opened as a workbook (an annotated copy can be written)
 
@@ -821,6 +822,17 @@ def read_client(path: Path | str) -> Client:
     if result.client is None:
         raise IntakeError(result.problems or "工作簿无法读取", file=str(result.workbook))
     return result.client
+
+
+def read_partial(path: Path | str) -> Client:
+    """The client in ``path`` as far as it can be read, for a provisional assessment: blank cells stay
+    blank and wrong ones carry their error (``Value.error``). Raises IntakeError only when the workbook
+    cannot be read at all (not a workbook, another template version, …)."""
+    result = check_workbook(path)
+    client = result.partial or result.client
+    if client is None:
+        raise IntakeError(result.problems or "工作簿无法读取", file=str(result.workbook))
+    return client
 
 
 # -- annotated copy ----------------------------------------------------------------------------------

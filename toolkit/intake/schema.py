@@ -31,7 +31,7 @@ def schema_path() -> Path:
 
 # What the toolkit reads from the schema: top-level keys, the sheets, and the keys of each sheet's
 # fields / rows / columns / items.
-TOP_KEYS = {"version", "file", "choices", "evidence_kinds", "sheets"}
+TOP_KEYS = {"version", "file", "choices", "evidence_kinds", "basis_cautions", "sheets"}
 REQUIRED_TOP = ("version", "file", "evidence_kinds", "sheets")
 SHEETS = {
     "instructions": None,
@@ -161,3 +161,13 @@ def choices(spec) -> list[str]:
     if spec in named:
         return [str(x) for x in named[spec]]
     raise ToolkitError(f"{schema_path()} › choices: 未知的选项列表「{spec}」")
+
+
+def basis_caution(row_id: str, note: str) -> str:
+    """What a 说明 cell's wording says about the figure's 口径 that the criteria do not mean (e.g. 按销售
+    收入统计 for an output row), from ``basis_cautions`` in the schema; '' when nothing."""
+    text = str(note or "")
+    for rule in load_schema().get("basis_cautions") or []:
+        if row_id in rule.get("rows", []) and any(w in text for w in rule.get("words", [])):
+            return str(rule["says"])
+    return ""

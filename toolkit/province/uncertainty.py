@@ -136,12 +136,13 @@ Decide = Callable[[list[tuple[RankInput, float, str]]], set[str]]
 def _regrown(r: CriterionResult, method: str) -> CriterionResult:
     """A growth criterion decided again under another formula, from the yearly values it used."""
     values = [float(i.value) for i in r.inputs if isinstance(i.value, (int, float))]
-    if r.verdict not in (PASS, FAIL) or len(values) < 2 or any(v <= 0 for v in values) \
+    gaps = any(i.get("status") for i in (r.trace or {}).get("inputs", []))  # a year blank or wrong
+    if r.verdict not in (PASS, FAIL) or len(values) < 2 or any(v <= 0 for v in values) or gaps \
             or r.threshold is None or r.operator not in OPERATORS:
         return r
     rate, _ = growth_rate(values, method)
     ok = OPERATORS[r.operator](rate, r.threshold)
-    return replace(r, value=rate, verdict=PASS if ok else FAIL)
+    return replace(r, value=float(rate), verdict=PASS if ok else FAIL)
 
 
 def _growth_applicable(c: RankInput) -> bool:
