@@ -265,7 +265,8 @@ def test_roster_rules(client_copy):
     assert "重复" in errors_at(result, "企业名单", "A6")[0].message
     assert "重复" in errors_at(result, "企业名单", "B8")[0].message
     assert errors_at(result, "企业名单", "D9")
-    assert errors_at(result, "企业名单", "C10")
+    assert not errors_at(result, "企业名单", "C10")  # a blank is 待补充, not 有误
+    assert any(p.cell == "C10" and p.sheet == "企业名单" for p in result.missing)
 
 
 def test_roster_longer_than_declared_counts(client_copy):
@@ -278,14 +279,15 @@ def test_roster_longer_than_declared_counts(client_copy):
 def test_review_needs_year_and_actuals(client_copy):
     edit(client_copy, {("基本信息", "B13"): "复核"})
     result = check_workbook(client_copy)
-    assert "认定年度" in errors_at(result, "基本信息", "B14")[0].message
-    assert any("实际完成值" in p.message for p in result.errors if p.sheet == "发展规划")
+    assert any(p.cell == "B14" and "认定年度" in p.message for p in result.missing)
+    assert any("实际完成值" in p.message for p in result.missing if p.sheet == "发展规划")
+    assert result.client is None and result.partial is not None  # incomplete: a provisional assessment only
 
 
 def test_negative_list_answer_required_and_yes_warned(client_copy):
     edit(client_copy, {("负面清单", "C2"): None, ("负面清单", "C3"): "是"})
     result = check_workbook(client_copy)
-    assert errors_at(result, "负面清单", "C2")
+    assert any(p.sheet == "负面清单" and p.cell == "C2" and "未声明" in p.message for p in result.missing)
     assert any(p.cell == "C3" and "一票否决" in p.message for p in result.warnings)
 
 
@@ -431,7 +433,7 @@ def test_read_client_error_summarises_the_rest_in_chinese(client_copy):
     with pytest.raises(IntakeError) as exc:
         read_client(client_copy)
     text = str(exc.value)
-    assert "more" not in text and "另有 2 个错误" in text and "clusterkit check" in text
+    assert "more" not in text and "另有 2 项有误或待补充" in text and "clusterkit check" in text
 
 
 def test_a_word_document_or_zip_renamed_to_xlsx_is_called_what_it_is(tmp_path):
@@ -529,8 +531,11 @@ def test_annotated_copy_marks_cells_and_lists_problems(tmp_path):
     cell = wb["年度指标"]["E3"]
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert "不是数字" in cell.comment.text and "填写 12" in cell.comment.text
-    warn = wb["年度指标"]["D9"]
-    assert warn.fill.fgColor.rgb.endswith("FFEB9C")
+    likely = wb["年度指标"]["D9"]  # 9800万 converted to 0.98亿: a ten-fold jump from 9.0 and 10.2
+    assert likely.fill.fgColor.rgb.endswith("FFC7CE") and "换算" in likely.comment.text and "十倍" in likely.comment.text
+    blank = wb["基本信息"]["B4"]  # 待补充 is blue, not red
+    assert blank.fill.fgColor.rgb.endswith("BDD7EE") and "待补充" in blank.comment.text
+    assert {listing.cell(r, 2).value for r in range(2, listing.max_row + 1)} == {"有误", "待补充", "提示"}
     assert not list(tmp_path.joinpath("out").glob(".*tmp*"))  # written atomically, no leftovers
     with pytest.raises(ToolkitError):
         write_annotated(result, result.workbook)
@@ -539,17 +544,19 @@ def test_annotated_copy_marks_cells_and_lists_problems(tmp_path):
 def test_cli_check_exit_codes_and_report(tmp_path, capsys):
     assert main(["check", str(CLIENTS / "minshan"), "--annotated", str(tmp_path / "m.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "共 0 个错误" in out
+    assert "共 0 项有误、0 项待补充" in out
     assert main(["check", str(ROOT / "data/examples/broken"), "--annotated", str(tmp_path / "b.xlsx")]) == 1
     out = capsys.readouterr().out
     assert "【年度指标】" in out and "【企业名单】" in out
     assert "intake.xlsx › 年度指标 › E3 (2023 主导产业产值): 「约12亿」不是数字" in out
-    n_err = len(check_workbook(ROOT / "data/examples/broken").errors)
-    assert f"共 {n_err} 个错误" in out
-    # Within a sheet, errors come before warnings.
+    broken = check_workbook(ROOT / "data/examples/broken")
+    assert f"共 {len(broken.errors)} 项有误、{len(broken.missing)} 项待补充" in out
+    assert "  待补充  intake.xlsx › 基本信息 › B4 (所在地市): 必填，未填写" in out
+    # Within a sheet, 有误 comes first, then 待补充, then 提示.
     block = out.split("【年度指标】")[1].split("【")[0]
     kinds = [line.split()[0] for line in block.strip().splitlines()]
-    assert kinds == sorted(kinds, key=lambda k: k != "错误")
+    order = {"有误": 0, "待补充": 1, "提示": 2}
+    assert kinds == sorted(kinds, key=order.get) and set(kinds) == set(order)
 
 
 def test_cli_check_on_a_corrupt_file_is_a_message_not_a_traceback(tmp_path, capsys):
@@ -591,13 +598,118 @@ def test_credit_code_stored_as_a_number_and_year_with_suffix(client_copy):
     assert not errors_at(result, "基本信息", "B14")
 
 
-def test_plausibility_warnings(client_copy):
-    edit(client_copy, {("年度指标", "E5"): 1730000, ("年度指标", "F9"): 70})
+def test_plausibility_by_cell(client_copy):
+    edit(client_copy, {("年度指标", "E5"): 1730000, ("年度指标", "E9"): 70, ("年度指标", "F2"): 385000,
+                       ("年度指标", "F6"): 0.264})
     result = check_workbook(client_copy)
-    assert result.ok
-    warned = {p.cell: p.message for p in result.warnings}
-    assert "十倍" in warned["E5"] and "十倍" in warned["F5"]
-    assert "出口交货值" in warned["F9"]
+    wrong = {p.cell: p for p in result.errors}
+    # 1,730,000万元 beside 15,200 and 19,900: the odd year out is named, not its neighbour
+    assert "十倍" in wrong["E5"].message and "F5" not in wrong and "D5" not in wrong
+    # 385000 in the 亿元 row: beyond any county, likely 万元; named with what it would be
+    assert "超过任何一个县" in wrong["F2"].message and "38.5" in wrong["F2"].fix
+    assert "26.4%" in wrong["F6"].message
+    assert "出口交货值" in {p.cell: p.message for p in result.warnings}["E9"]  # exports above output: a 提示
+    c = result.partial
+    assert c.indicator("cluster_output", 2024).doubt and c.indicator("platform_rate", 2024).doubt
+    assert result.client is None
+    # the criteria those cells feed are 数据有误, never 达标
+    from toolkit.assess.assessment import assess
+
+    a = assess(c, round=2025)
+    assert {a.result(i).verdict for i in ("1.2", "1.3", "1.4", "1.5", "5.1")} == {"数据有误"}
+    assert a.result("4.1").verdict == "达标"  # its CAGR reads 2022 and 2024, not the doubted 2023
+    assert any("F2" in m and "万元" in m for m in a.result("1.2").missing)
+
+
+def test_a_checked_figure_is_not_doubted_again(client_copy):
+    edit(client_copy, {("年度指标", "E5"): 173000, ("年度指标", "G5"): "2023年含集团研发中心投入，已核实无误"})
+    result = check_workbook(client_copy)
+    assert result.ok, [str(p) for p in result.errors]
+    assert any(p.cell == "E5" and "十倍" in p.message for p in result.warnings)
+    assert result.client.indicator("sme_rd", 2023).note.startswith("2023年含集团")
+
+
+def test_notes_column_is_read_and_a_wrong_basis_is_named(client_copy):
+    edit(client_copy, {("年度指标", "G2"): "按规上企业主营业务收入统计"})
+    result = check_workbook(client_copy)
+    [p] = [p for p in result.warnings if p.cell == "G2"]
+    assert "工业总产值" in p.message
+    c = result.client
+    assert c.indicator("cluster_output", 2022).note == "按规上企业主营业务收入统计"
+    assert c.indicator("platform_rate", 2022).note == ""  # the template's own help text is not a note
+    from toolkit.assess.assessment import assess
+
+    r = assess(c).result("1.2")
+    assert r.verdict == "达标" and "主营业务收入" in r.note and "认定标准要求工业总产值" in r.note
+
+
+def test_reversed_year_columns_are_read_by_their_headers_and_the_fix_keeps_data_with_its_year(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    ws = wb["年度指标"]
+    for row in range(1, ws.max_row + 1):  # move whole columns: D ↔ F, headers with their data
+        ws.cell(row, 4).value, ws.cell(row, 6).value = ws.cell(row, 6).value, ws.cell(row, 4).value
+    wb.save(client_copy / "intake.xlsx")
+    result = check_workbook(client_copy)
+    assert result.ok, [str(p) for p in result.errors + result.missing]
+    [p] = [p for p in result.warnings if p.cell == "D1"]
+    assert "已按各列表头的年份读取" in p.message and "不要只改表头年份" in p.fix
+    assert "如 2024、2025、2026" not in p.fix
+    assert result.client.series("cluster_output") == {2022: 52.3, 2023: 58.9, 2024: 66.1}
+
+
+def test_near_duplicate_firms_are_flagged_and_blank_titles_are_unknown(client_copy):
+    from toolkit.intake import credit_code
+
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    ws = wb["企业名单"]
+    a, b = ws.max_row + 1, ws.max_row + 2
+    ws[f"A{a}"], ws[f"B{a}"] = "青川华联电器有限公司", credit_code.make("91331082MA2H00031")
+    ws[f"A{b}"], ws[f"B{b}"] = "青川华联电器有限责任公司", credit_code.make("91331082MA2H00042")
+    for row in (a, b):
+        ws[f"C{row}"], ws[f"D{row}"] = "是", "是"  # titles (E–I) left blank
+    ws[f"G{a}"] = "是"
+    wb.save(client_copy / "intake.xlsx")
+    result = check_workbook(client_copy)
+    [p] = [p for p in result.warnings if p.cell == f"A{b}"]
+    assert "疑似同一企业" in p.message and f"A{a}" in p.message
+    firms = {f.source.cell: f for f in result.client.firms}
+    assert firms[f"A{b}"].tiers_unknown and not firms[f"A{b}"].tiers
+    assert not firms[f"A{a}"].tiers_unknown and firms[f"A{a}"].tiers == {"specialised"}
+
+
+def test_tier_counts_sheet_declares_counts_and_bad_counts_are_named_by_cell(tmp_path):
+    from toolkit.intake.blank import build_workbook
+
+    wb = build_workbook("某县测试产业集群", [2022, 2023, 2024], {
+        "basic": {"province": "浙江省"},
+        "tier_counts": {"little_giant": {"count": 7, "leading": 7, "basis": "县政府2024年工作报告"},
+                        "specialised": {"count": 48, "basis": "省工信厅公示名单"},
+                        "innovative": {"count": 5}}})
+    ws = wb["梯度企业数量"]
+    ws["C6"], ws["D6"] = 2.5, None      # high_tech: not a whole number
+    ws["C2"], ws["E2"] = -1, "传闻"     # champion: negative
+    wb.save(tmp_path / "intake.xlsx")
+    result = check_workbook(tmp_path)
+    wrong = {p.cell for p in result.errors if p.sheet == "梯度企业数量"}
+    assert {"C2", "C6"} <= wrong
+    assert any(p.sheet == "梯度企业数量" and p.cell == "E5" and "来源" in p.message for p in result.missing)
+    counts = {t.tier: t for t in result.partial.tier_counts}
+    assert counts["little_giant"].count == 7 and counts["little_giant"].leading == 7
+    assert counts["specialised"].basis == "省工信厅公示名单" and counts["specialised"].source.cell == "C4"
+    assert "champion" not in counts and "high_tech" not in counts
+    from toolkit.assess.assessment import assess
+
+    r = assess(result.partial).result("2.1")
+    assert r.verdict == "待补证" and "逐家列出" in r.what_it_takes  # declared: accepted, never zero
+
+
+def test_a_workbook_without_the_tier_counts_sheet_still_reads(client_copy):
+    wb = openpyxl.load_workbook(client_copy / "intake.xlsx")
+    if "梯度企业数量" in wb.sheetnames:
+        del wb["梯度企业数量"]
+    wb.save(client_copy / "intake.xlsx")
+    result = check_workbook(client_copy)
+    assert result.ok and result.client.tier_counts == []
 
 
 BROKEN = ROOT / "data" / "examples" / "broken"

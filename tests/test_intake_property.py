@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from toolkit.core.errors import IntakeError
-from toolkit.intake.reader import read_client
+from toolkit.assess.assessment import assess
+from toolkit.intake.reader import read_client, read_partial
 from toolkit.intake.model import Client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,8 +61,12 @@ def test_reader_raises_only_intake_error_and_never_touches_the_file(changes):
         try:
             client = read_client(path)
         except IntakeError as exc:
-            assert exc.problems and all(p.severity in ("error", "warning") for p in exc.problems)
-            assert any(p.severity == "error" for p in exc.problems)
+            assert exc.problems and all(p.severity in ("error", "missing", "warning") for p in exc.problems)
+            assert any(p.severity in ("error", "missing") for p in exc.problems)
         else:
             assert isinstance(client, Client)
+        # whatever the edit, a readable workbook gives a provisional assessment, never a crash
+        partial = read_partial(path)
+        a = assess(partial, round=2025)
+        assert a.results and (a.provisional or not any(p.severity in ("error", "missing") for p in partial.problems))
         assert path.read_bytes() == before

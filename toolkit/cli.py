@@ -54,7 +54,7 @@ def cmd_check(args) -> int:
             print(f"标注副本：{out}（问题单元格已标色并加批注，另有“{PROBLEMS_SHEET}”表）")
         except ToolkitError as exc:  # e.g. a read-only client folder: the problems above still stand
             _err(f"未能写出标注副本：{exc}（也可以用 --annotated 指定别的位置）")
-    return 1 if result.errors else 0
+    return 1 if result.errors else 0  # 待补充 and 提示 alone: 0 (blanks are incompleteness, not errors)
 
 
 def cmd_assess(args) -> int:
@@ -76,8 +76,9 @@ def cmd_assess(args) -> int:
     print(format_table(a))
     print(f"\n已写入 {out} 及诊断表 {book}")
     for p in client.problems or []:
-        if getattr(p, "severity", "") != "missing":
-            _err(f"提示：{p}")
+        kind = getattr(p, "severity", "")
+        if kind != "missing":  # the blanks are the 数据缺失 rows above
+            _err(f"{'有误' if kind == 'error' else '提示'}：{p}")
     return 0
 
 

@@ -80,19 +80,23 @@ def problems_table(problems) -> "Any":
     """Problems found in the workbook: where (file › sheet › cell), the value, what is wrong, the fix."""
     import pandas as pd
 
-    sev = {"error": "错误", "warning": "提醒"}
+    sev = {"error": "有误", "missing": "待补充", "warning": "提示"}
     rows = [{"位置": p.place, "填写值": "" if p.value is None else str(p.value), "问题": p.message,
              "改法": p.fix, "级别": sev.get(p.severity, p.severity)} for p in problems]
     return pd.DataFrame(rows, columns=["位置", "填写值", "问题", "改法", "级别"])
 
 
 def require_client(checked):
-    """The client of a ``check_workbook`` result; raises IntakeError (every problem) when it has errors."""
+    """The client of a ``check_workbook`` result as far as it can be read, as ``clusterkit assess`` takes
+    it: blanks and wrong cells give a provisional assessment (初步判断) rather than stopping the notebook;
+    the package step then asks for complete data. Raises IntakeError only for a workbook that cannot be
+    read at all."""
     from toolkit.core.errors import IntakeError
 
-    if checked.client is None or any(p.severity == "error" for p in checked.problems):
+    client = checked.partial if getattr(checked, "partial", None) is not None else checked.client
+    if client is None:
         raise IntakeError(checked.problems or "工作簿无法读取")
-    return checked.client
+    return client
 
 
 def assessment_heading(assessment):
@@ -101,7 +105,7 @@ def assessment_heading(assessment):
 
     from toolkit.core.formatting import number
 
-    lines = [f"**{assessment.cluster_name}** — 总体结论：**{assessment.overall}**，"
+    lines = [f"**{assessment.cluster_name}** — 总体结论：**{assessment.headline or assessment.overall}**，"
              f"准备度 {number(assessment.readiness, 0)}/100"]
     if assessment.unverified:
         lines.append(f"使用了待核实阈值的条款：{'、'.join(assessment.unverified)}（阈值待核实）")

@@ -246,19 +246,27 @@ def _quantitative(client: Client, c: Criterion, rb: Rulebook) -> CriterionResult
     o = _pick(outcomes)
     cmp, m = o.cmp, o.m
     if len(comps) > 1:
-        formula = "；".join(f"{mm.formula or '数据不全'}（需{_threshold_text(cc)}）" for cc, mm in measured) + "；满足其一即可"
+        known = [(cc, mm) for cc, mm in measured if mm.formula]
+        formula = ("；".join(f"{mm.formula}（需{_threshold_text(cc)}）" for cc, mm in known) + "；满足其一即可"
+                   if known else "")
     else:
         formula = f"{m.formula}；标准：{_threshold_text(cmp)}" if m.formula else ""
     if formula and c.formula and len(comps) == 1 and "settings" not in c.formula:
         formula = f"{formula}（口径：{c.formula}）"
     if formula and c.rounding:
         formula += f"（{ex.rounding_text(c.rounding)}）"
-    missing = [x for _, mm in measured for x in mm.missing]
-    wrong = [x for _, mm in measured for x in mm.wrong]
+    missing = list(dict.fromkeys(x for _, mm in measured for x in mm.missing))
+    wrong = list(dict.fromkeys(x for _, mm in measured for x in mm.wrong))
     take = ""
     if o.state == PASSES:
-        verdict = PASS if not ev_missing else NEEDS_EVIDENCE
-        take = "" if not ev_missing else "数值达标，需补充证明材料：" + "；".join(ev_missing)
+        if ev_missing and not client.evidence:
+            # a first look, before the county has listed any evidence: the verdict is the number's, and
+            # the proof it will need is said; once the 佐证材料 list is started a missing proof is 待补证
+            verdict = PASS
+            take = "数值达标；佐证材料尚未开始整理，申报时需提供：" + "；".join(ev_missing)
+        else:
+            verdict = PASS if not ev_missing else NEEDS_EVIDENCE
+            take = "" if not ev_missing else "数值达标，需补充证明材料：" + "；".join(ev_missing)
         listed = ev_missing
     elif o.state == DECLARED:
         verdict = NEEDS_EVIDENCE
@@ -287,7 +295,8 @@ def _quantitative(client: Client, c: Criterion, rb: Rulebook) -> CriterionResult
         verdict = MISSING_DATA
         take = "需补填：" + "；".join(missing)
         listed = missing + ev_missing
-    value = None if o.value is None else o.value
+    # a value is shown when it decided the verdict (or is the known part that already fails / passes)
+    value = o.value if o.state in (PASSES, DECLARED, FAILS, WRONG) else None
     trace = {
         "inputs": _trace_inputs(inputs, gaps),
         "formula": (GROWTH_METHODS[rb.settings.get("growth_method", "cagr")] if "settings" in c.formula
@@ -516,6 +525,10 @@ def headline(overall: str, provisional: bool, completeness: dict, unverified_bas
         done = f"已填写 {completeness.get('filled', 0)}/{completeness.get('total', 0)} 项"
         if completeness.get("wrong"):
             done += f"，其中{completeness['wrong']}项有误或存疑"
+        book = [f"{completeness[k]}项{name}" for k, name in (("intake_errors", "有误"), ("intake_missing", "待补充"))
+                if completeness.get(k)]
+        if book:
+            done += f"；工作簿检查：{'、'.join(book)}"
         text = f"{PROVISIONAL}：{text}；{done}"
     return text
 
@@ -597,8 +610,12 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
 
     overall = overall_verdict(results)
     completeness = _completeness(results)
+    # the workbook's own findings count too (a renamed header, a blank contact): complete means both
+    completeness["intake_errors"] = sum(getattr(p, "severity", "") == "error" for p in client.problems or [])
+    completeness["intake_missing"] = sum(getattr(p, "severity", "") == "missing" for p in client.problems or [])
     provisional = (completeness["filled"] < completeness["total"]
-                   or any(r.verdict in (MISSING_DATA, WRONG_DATA) for r in results))
+                   or any(r.verdict in (MISSING_DATA, WRONG_DATA) for r in results)
+                   or bool(completeness["intake_errors"] or completeness["intake_missing"]))
     basis = _rests_on_unverified(results) if overall == NOT_ELIGIBLE else []
     problems = [p.to_dict() if hasattr(p, "to_dict") else {"message": str(p)} for p in (client.problems or [])]
     return Assessment(

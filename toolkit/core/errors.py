@@ -17,7 +17,9 @@ class ToolkitError(Exception):
 class Problem:
     """One problem found in a client's workbook.
 
-    ``severity`` is ``"error"`` (blocks assessment) or ``"warning"`` (worth a look, does not block).
+    ``severity`` is ``"error"`` (有误: a value that cannot be right), ``"missing"`` (待补充: a required
+    cell left blank — incompleteness, not an error) or ``"warning"`` (提示: worth a look). Errors and
+    blanks block a package; an assessment runs on any readable workbook, provisionally.
     ``fix`` says what to write instead, in Chinese, as a consultant would tell the county.
     """
 
@@ -62,10 +64,13 @@ class IntakeError(ToolkitError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        errors = [p for p in self.problems if p.severity == "error"] or self.problems
-        head = str(errors[0]) if errors else "工作簿有问题"
-        more = (f"（另有 {len(errors) - 1} 个错误：运行 clusterkit check 逐条列出并生成标注副本）"
-                if len(errors) > 1 else "")
+        errors = [p for p in self.problems if p.severity == "error"]
+        blanks = [p for p in self.problems if p.severity == "missing"]
+        listed = errors + blanks or self.problems
+        head = str(listed[0]) if listed else "工作簿有问题"
+        kinds = "有误或待补充" if errors and blanks else "有误" if errors else "待补充" if blanks else "问题"
+        more = (f"（另有 {len(listed) - 1} 项{kinds}：运行 clusterkit check 逐条列出并生成标注副本）"
+                if len(listed) > 1 else "")
         super().__init__(head + more)
 
 

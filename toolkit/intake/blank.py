@@ -11,6 +11,8 @@ the tests use it). The layout is the one the reader (``toolkit.intake.reader``) 
 - 年度指标: one row per indicator (A 代码, B 指标, C 单位, D–F the three years in the header row, G 说明);
 - 企业名单, 平台机构, 发展规划, 佐证材料: header in row 1, an example row (示例, skipped by the reader)
   in row 2, data from row 3;
+- 梯度企业数量: one row per tier (A 代码, B 称号, C 已知数量, D 其中属于主导产业, E 来源) for firms known
+  by number before the roster names them;
 - 负面清单: one fixed row per item (A 代码, B 事项, C 是否发生, D 说明).
 
 Every closed choice is a drop-down (lists on the hidden sheet ``_lists``); the template version is
@@ -171,7 +173,8 @@ def _instructions(wb: Workbook, cluster_name: str, years: list[int]) -> None:
         desc = {
             "basic": "集群的基本情况，每行一项。",
             "indicators": "三个年度的主要指标，年度写在表头（D1–F1）。",
-            "roster": "集群重点企业名单及其梯度培育称号（是/否）。",
+            "roster": "集群重点企业名单及其梯度培育称号（是/否）；称号不清楚的留空（视为未知，不视为“否”）。",
+            "tier_counts": "只知道家数、还没有名单时，按称号填写已知家数、其中属于主导产业的家数和来源。",
             "platforms": "创新平台、公共服务机构、集群运营机构等。",
             "negative": "负面清单逐项声明：近三年是否发生（是/否），发生的请说明。",
             "plan": "三年发展规划目标；复核时填写实际完成值。",
@@ -250,8 +253,7 @@ def _indicators(wb: Workbook, years: list[int], data: dict) -> None:
             c.number_format = "0" if row["type"] == "integer" else "General"
         last = get_column_letter(3 + len(years))
         _number_validation(ws, f"D{r}:{last}{r}", row["type"], row["label"])
-        help_ = row.get("help") or ("填百分数本身，如 26.4" if row["type"] == "percent" else "")
-        ws.cell(r, 4 + len(years), help_ or None)
+        ws.cell(r, 4 + len(years), schema.indicator_help(row) or None)
     for col, w in zip("ABCDEFG", (18, 30, 14, 14, 14, 14, 30)):
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "D2"
@@ -288,6 +290,31 @@ def _table(wb: Workbook, key: str, ranges, rows: list[dict]) -> None:
             if v is not None:
                 ws.cell(r, c, v)
     ws.freeze_panes = "B3" if key == "roster" else "A3"
+
+
+def _tier_counts(wb: Workbook, data: dict) -> None:
+    """梯度企业数量: one row per tier — firms known by number (a press release) before the roster names them."""
+    from toolkit.intake.model import TIERS
+
+    spec = schema.sheet("tier_counts")
+    ws = wb.create_sheet(spec["title"])
+    heads = ["代码", "称号", "已知数量（家）", "其中属于主导产业（家）", "来源（如政府工作报告、公示名单）"]
+    for col, text in enumerate(heads, start=1):
+        _header(ws.cell(1, col), text)
+    for r, (tier, label) in enumerate(TIERS.items(), start=2):
+        ws.cell(r, 1, tier).font = EXAMPLE_FONT
+        ws.cell(r, 2, label).border = BORDER
+        row = data.get(tier) or {}
+        for col, key in ((3, "count"), (4, "leading"), (5, "basis")):
+            c = ws.cell(r, col, row.get(key))
+            c.fill = INPUT_FILL
+            c.border = BORDER
+    n = len(TIERS) + 1
+    _number_validation(ws, f"C2:D{n}", "integer", "已知数量")
+    ws.cell(n + 2, 1, spec.get("help", "")).font = EXAMPLE_FONT  # overflows to the right; never merged
+    for col, w in zip("ABCDE", (16, 24, 16, 22, 40)):
+        ws.column_dimensions[col].width = w
+    ws.freeze_panes = "C2"
 
 
 def _negative(wb: Workbook, ranges, data: dict) -> None:
@@ -330,7 +357,8 @@ def _print_setup(ws, *, landscape: bool) -> None:
 def build_workbook(cluster_name: str, years: list[int], data: dict | None = None) -> Workbook:
     """The intake workbook for ``cluster_name`` and the three ``years``, optionally filled with ``data``:
     ``{"basic": {field: value}, "indicators": {id: [v1, v2, v3]}, "roster": [{col: value}],
-    "platforms": [...], "negative": {item: "是"/"否" or (answer, note)}, "plan": [...], "evidence": [...]}``.
+    "tier_counts": {tier: {count, leading, basis}}, "platforms": [...],
+    "negative": {item: "是"/"否" or (answer, note)}, "plan": [...], "evidence": [...]}``.
     """
     years = [int(y) for y in years]
     if len(years) != 3 or years != list(range(years[0], years[0] + 3)):
@@ -350,6 +378,7 @@ def build_workbook(cluster_name: str, years: list[int], data: dict | None = None
     _basic(wb, ranges, basic)
     _indicators(wb, years, data.get("indicators") or {})
     _table(wb, "roster", ranges, data.get("roster") or [])
+    _tier_counts(wb, data.get("tier_counts") or {})
     _table(wb, "platforms", ranges, data.get("platforms") or [])
     _negative(wb, ranges, data.get("negative") or {})
     _table(wb, "plan", ranges, data.get("plan") or [])

@@ -42,7 +42,8 @@ def carried_data(client: Client, years: list[int]) -> dict:
                   for key, by_year in client.indicators.items()}
     roster = [{"name": f.name, "credit_code": f.credit_code, "is_sme": _yes(f.is_sme),
                "in_leading_industry": _yes(f.in_leading_industry),
-               **{tier: ("是" if tier in f.tiers else "否") for tier in TIERS}, "note": f.note or None}
+               **{tier: (None if f.tiers_unknown else "是" if tier in f.tiers else "否") for tier in TIERS},
+               "note": f.note or None}
               for f in client.firms]
     platforms = [{"name": p.name, "kind": p.kind, "level": p.level, "host": p.host or None, "note": p.note or None}
                  for p in client.platforms]

@@ -42,24 +42,21 @@ TIERS: dict[str, str] = {
 }
 
 
-# Company-form words that do not tell two firms apart: 青川电器有限公司 and 青川电器有限责任公司 are
-# one firm typed twice (or a firm and its renamed self), unless their credit codes say otherwise.
-_FORM_WORDS = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|集团|股份公司|公司|总厂|厂)$")
-_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
+# Two spellings of one company form: 有限责任公司 is the full name of 有限公司. 青川电器有限公司 and
+# 青川电器有限责任公司 are one firm typed twice (the county's list and the press's), not two — whereas
+# 股份有限公司, 集团 or a bracketed place name may well be another legal entity, and are kept apart.
+_SAME_FORMS = (("有限责任公司", "有限公司"),)
 
 
 def firm_key(name: str) -> str:
-    """A firm's name reduced to what tells firms apart: NFKC, no spaces, no bracketed part, no company
-    form (有限公司, 有限责任公司, 股份有限公司, 集团 …). Two roster rows with the same key and different
-    credit codes are flagged as likely the same firm (the reader warns; counts take them as one at least)."""
+    """A firm's name as it identifies the firm: NFKC (full-width brackets and digits as half-width), no
+    spaces, and one spelling for 有限公司/有限责任公司. Two roster rows with the same key are flagged as
+    likely one firm (the reader warns; counts take them as one at least)."""
     s = unicodedata.normalize("NFKC", str(name or ""))
     s = re.sub(r"\s+", "", s)
-    s = _BRACKETS.sub("", s)
-    for _ in range(3):
-        t = _FORM_WORDS.sub("", s)
-        if t == s or not t:
-            break
-        s = t
+    for long, short in _SAME_FORMS:
+        if s.endswith(long):
+            s = s[: -len(long)] + short
     return s
 
 

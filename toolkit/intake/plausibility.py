@@ -96,7 +96,7 @@ def check(indicators: dict[str, dict[int, Value]], years: list[int], *,
                                        f"填写百分数本身，如 {_fmt(x * 100)}；确为{_fmt(x)}%请在说明栏注明“核实无误”",
                                        False, _confirmed(note)))
         positive = {y: x for y, x in known.items() if x > 0 and y not in over}
-        if spec["type"] != "percent" and len(positive) >= 2:
+        if spec["type"] == "number" and len(positive) >= 2:  # amounts (counts may well jump from 1 to 10)
             # a pair of years ten times apart: the year farther from the median is the odd one out
             # (of two years, or at equal distance, both are named)
             mid = median(positive.values())

@@ -10,11 +10,21 @@ Two steps, so that one failed conversion never hides a column's other problems:
 
 Every problem is collected (``toolkit.core.errors.Problem``: file, sheet, cell, value, message, fix,
 severity) and reads like ``intake.xlsx › 年度指标 › E3 (2023 主导产业产值): 「约12亿」不是数字 — 填写 12，单位“亿元”已在表头``.
+Problems come in three kinds: **有误** (``error``: a value that cannot be right — text in a number cell,
+a bad check digit, a total below its part, a figure no county has), **待补充** (``missing``: a required
+cell left blank — incompleteness, not an error) and **提示** (``warning``). Figures implausible for one
+county are named by cell (``toolkit.intake.plausibility``); the 说明 (notes) column of 年度指标 is read
+into each value (``Value.note``) and a 口径 it states that the criteria do not mean is a 提示.
+
+However incomplete or wrong, a readable workbook gives a client for a provisional assessment
+(``CheckResult.partial``; wrong cells carry ``Value.error`` or ``Value.doubt``); ``CheckResult.client``
+is given only when nothing is 有误 or 待补充.
 
 Public API::
 
-    check_workbook(path) -> CheckResult      # never raises on bad input; .client is None when errors
-    read_client(path) -> Client              # raises IntakeError(problems) when any error
+    check_workbook(path) -> CheckResult      # never raises on bad input; .client is None unless complete and right
+    read_client(path) -> Client              # raises IntakeError(problems) when anything is 有误 or 待补充
+    read_partial(path) -> Client             # as far as it can be read (a provisional assessment)
     write_annotated(result, out) -> Path     # copy with problem cells filled and commented + 问题清单
     format_report(result) -> str             # every problem by sheet and a count line (`clusterkit check`)
 
@@ -34,11 +44,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.intake import cells, evidence, schema
+from toolkit.intake import cells, evidence, plausibility, schema
 from toolkit.core.errors import IntakeError, Problem, ToolkitError
 from toolkit.intake.model import (
-    REVIEW, TIERS, Client, EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source, Value,
+    REVIEW, TIERS, Client, EvidenceItem, Firm, NegativeItem, Platform, PlanTarget, Source, TierCount, Value, firm_key,
 )
+
+ERROR, MISSING, WARNING = "error", "missing", "warning"
+KIND_NAMES = {ERROR: "有误", MISSING: "待补充", WARNING: "提示"}
 
 _FAIL = object()  # a cell whose value could not be read (a problem was recorded)
 _CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
@@ -75,15 +88,22 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        """有误: values that cannot be right."""
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def missing(self) -> list[Problem]:
+        """待补充: required cells left blank."""
+        return [p for p in self.problems if p.severity == MISSING]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
+        return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        """Complete and right: nothing 有误, nothing 待补充."""
+        return not self.errors and not self.missing
 
 
 def resolve_paths(path: Path | str) -> tuple[Path, Path]:
@@ -130,6 +150,25 @@ class _Reader:
 
     def fatal(self, message: str, fix: str = "") -> None:
         self.add(None, None, message, fix)
+
+    def blank(self, sheet: str | None, cell: str | None, message: str, fix: str = "", value: Any = None,
+              label: str = "") -> None:
+        """A required cell left blank: 待补充, not an error."""
+        self.add(sheet, cell, message, fix, value, MISSING, label)
+
+    def cell_error(self, sheet: str, coord: str) -> str:
+        """What is wrong with a cell (its 有误 problems), for the Value that stands for it."""
+        out = []
+        for p in self.problems:
+            if p.severity == ERROR and p.sheet == sheet and p.cell == coord:
+                out.append((f"「{p.value}」" if p.value not in (None, "") else "") + p.message
+                           + (f"（{p.fix}）" if p.fix else ""))
+        return "；".join(out)
+
+    def value(self, ws, row: int, col: int, v: Any, note: str = "") -> Value:
+        """The Value of a parsed cell: blank, the value, or — when it could not be read — its error."""
+        src = self.src(ws, row, col)
+        return Value(_val(v), src, error=self.cell_error(ws.title, src.cell) if v is _FAIL else "", note=note)
 
     # -- opening ----------------------------------------------------------------------------
     def open(self) -> bool:
@@ -349,15 +388,15 @@ def _read_basic(r: _Reader) -> dict[str, Value]:
             r.add(ws.title, f"B{row}", "应为正数", f"填写{f['label']}（{f.get('unit', '')}）", v, label=f["label"])
             v = _FAIL
         if f.get("required") and v is None:
-            r.add(ws.title, f"B{row}", "必填，未填写", f"填写{f['label']}" + (f"，如「{f['example']}」" if f.get("example") else ""),
-                  label=f["label"])
-        out[f["id"]] = Value(_val(v), r.src(ws, row, 2))
+            r.blank(ws.title, f"B{row}", "必填，未填写", f"填写{f['label']}" + (f"，如「{f['example']}」" if f.get("example") else ""),
+                    label=f["label"])
+        out[f["id"]] = r.value(ws, row, 2, v)
     # What a review needs.
     app = out.get("application_type")
     ry = out.get("recognised_year")
     if app and app.value == REVIEW and ry is not None and ry.value is None and ry.source:
-        r.add(ws.title, ry.source.cell, "申报类型为复核，但未填写认定年度", "从下拉列表选择集群获认定的年度，如 2022",
-              label="认定年度")
+        r.blank(ws.title, ry.source.cell, "申报类型为复核，但未填写认定年度", "从下拉列表选择集群获认定的年度，如 2022",
+                label="认定年度")
     elif app and app.value and app.value != REVIEW and ry is not None and ry.value is not None and ry.source:
         r.add(ws.title, ry.source.cell, "申报类型为新申报，却填写了认定年度", "新申报请留空；已获认定的集群申报类型应选“复核”",
               ry.value, "warning", label="认定年度")
@@ -391,14 +430,23 @@ def _read_indicators(r: _Reader) -> tuple[list[int], dict[str, dict[int, Value]]
         else:
             years.append(p.value)
     known = [y for y in years if y is not None]
-    if len(known) == ncols:
-        for i in range(1, ncols):
-            if years[i] != years[i - 1] + 1:
-                coord = f"{get_column_letter(4 + i)}1"
-                r.add(ws.title, coord, f"年度不连续：{years[i - 1]} 之后应为 {years[i - 1] + 1}",
-                      f"三个年度应连续递增，如 {years[0]}、{years[0] + 1}、{years[0] + 2}", ws.cell(1, 4 + i).value,
-                      label="年度")
-                break
+    if len(known) == ncols and len(set(known)) == ncols:
+        ordered = sorted(known)
+        consecutive = ordered == list(range(ordered[0], ordered[0] + ncols))
+        shown = "、".join(str(y) for y in years)
+        if consecutive and years != ordered:
+            # each column is read under its own header year, so the data is right; only the order is
+            # unusual — and relabelling the headers would pin the figures to the wrong years
+            r.add(ws.title, "D1", f"年度列不是从早到晚排列（{shown}）：已按各列表头的年份读取数据",
+                  "如需调整顺序，请连同数据整列移动（最早年度放在 D 列）；不要只改表头年份，否则数据会对应到错误的年份",
+                  shown, WARNING, label="年度")
+        elif not consecutive:
+            i = next(i for i in range(1, ncols) if ordered[i] != ordered[i - 1] + 1)
+            col = 4 + years.index(ordered[i])
+            r.add(ws.title, f"{get_column_letter(col)}1",
+                  f"年度不连续（{shown}）：{ordered[i - 1]} 之后应为 {ordered[i - 1] + 1}",
+                  "三个指标年度应为连续的三年（如 2022、2023、2024）：核对表头年份与该列数据是否为同一年度；"
+                  "若该列数据属于另一年度，请换成所缺年度的数据，不要只改表头年份", ws.cell(1, col).value, label="年度")
     # Rows, found by the code in column A (or the label in column B).
     by_id: dict[str, int] = {}
     by_label: dict[str, int] = {}
@@ -408,12 +456,15 @@ def _read_indicators(r: _Reader) -> tuple[list[int], dict[str, dict[int, Value]]
             by_id.setdefault(a, row)
         if b:
             by_label.setdefault(b, row)
+    percent_formatted = set()
+    note_col = 4 + ncols
     for n, row_spec in enumerate(spec["rows"], start=2):
         row = by_id.get(row_spec["id"]) or by_label.get(_norm(row_spec["label"]))
         if row is None:
             r.add(ws.title, f"A{n}", f"缺少指标行「{row_spec['label']}」（代码 {row_spec['id']}）",
                   "恢复该行：A 列代码和 B 列指标名称不要改动", ws.cell(n, 1).value)
             continue
+        note = _row_note(r, ws, row, note_col, row_spec)
         unit_found = _norm(ws.cell(row, 3).value)
         if unit_found and unit_found != _norm(row_spec["unit"]):
             r.add(ws.title, f"C{row}", f"单位被改为「{ws.cell(row, 3).value}」，本行单位应为「{row_spec['unit']}」",
@@ -433,51 +484,46 @@ def _read_indicators(r: _Reader) -> tuple[list[int], dict[str, dict[int, Value]]
                     r.add(ws.title, coord, "是百分比，应在 0–100 之间", "填写百分数本身，如 26.4（表示26.4%）", v,
                           label=label)
                     v = _FAIL
-                elif row_spec["type"] == "percent" and 0 < v < 1 and "%" not in str(ws.cell(row, 4 + i).number_format):
-                    r.add(ws.title, coord, "百分比数值很小，可能把 26.4% 写成了 0.264", "百分比请填百分数本身，如 26.4；核对无误可忽略",
-                          v, "warning", label)
+            if "%" in str(ws.cell(row, 4 + i).number_format) and year is not None:
+                percent_formatted.add((row_spec["id"], year))
             if v is None and row_spec.get("required"):
                 shown = ws.cell(row, 4 + i).value
-                r.add(ws.title, coord, "视为空白：必填，未填写" if isinstance(shown, str) and shown.strip() else "必填，未填写",
-                      f"填写{year or ''}年{row_spec['label']}（{row_spec['unit']}）；确无数据请说明原因",
-                      shown if isinstance(shown, str) else None, label=label)
+                r.blank(ws.title, coord, "视为空白：必填，未填写" if isinstance(shown, str) and shown.strip() else "必填，未填写",
+                        f"填写{year or ''}年{row_spec['label']}（{row_spec['unit']}）；确无数据请说明原因",
+                        shown if isinstance(shown, str) else None, label=label)
             if year is not None:
-                indicators[row_spec["id"]][year] = Value(_val(v), Source(r.file, ws.title, coord))
+                indicators[row_spec["id"]][year] = r.value(ws, row, 4 + i, v, note)
     if len(set(known)) != len(known):
         r.add(ws.title, "D1", "表头年度重复", "三个年度应各不相同且连续，如 2022、2023、2024", label="年度")
-    # Cross-row rules, per year.
+    # Plausibility by cell: unit and typing errors, totals below their parts (toolkit.intake.plausibility).
     labels = schema.indicator_labels()
-    for part, whole, unit in (("sme_output", "cluster_output", "亿元"), ("leading_output", "cluster_output", "亿元"),
-                              ("smes", "enterprises", "家")):
-        for i, year in enumerate(years):
-            if year is None:
-                continue
-            pv = indicators[part].get(year)
-            wv = indicators[whole].get(year)
-            if pv and wv and isinstance(pv.value, (int, float)) and isinstance(wv.value, (int, float)) and pv.value > wv.value:
-                r.add(ws.title, pv.source.cell,
-                      f"{labels[part]}高于同年{labels[whole]}（{cells.fmt(wv.value)}{unit}，{wv.source.cell}）",
-                      f"核对两格：{labels[part]}不能超过{labels[whole]}；单位均为{unit}", pv.value,
-                      label=f"{year} {labels[part]}")
-    # Warnings: exports are part of output; a tenfold jump between years is usually a unit typed wrong.
-    for i, year in enumerate(years):
-        if year is None:
+    year_list = sorted(y for y in set(known))
+    findings = plausibility.check(indicators, year_list, percent_formatted=frozenset(percent_formatted))
+    for f in findings:
+        v = indicators[f.key][f.year]
+        if v.source is None:
             continue
-        ev, cv = indicators["exports"].get(year), indicators["cluster_output"].get(year)
-        if ev and cv and isinstance(ev.value, (int, float)) and isinstance(cv.value, (int, float)) and ev.value > cv.value:
-            r.add(ws.title, ev.source.cell, f"出口交货值高于同年集群工业总产值（{cells.fmt(cv.value)}亿元）",
-                  "核对单位（均为亿元）和数值", ev.value, "warning", f"{year} {labels['exports']}")
-    for rs in spec["rows"]:
-        if rs["type"] != "number":
-            continue
-        series = [(y, indicators[rs["id"]].get(y)) for y in years if y is not None]
-        for (y0, a), (y1, b) in zip(series, series[1:]):
-            if (a and b and isinstance(a.value, (int, float)) and isinstance(b.value, (int, float))
-                    and a.value > 0 and b.value > 0 and max(a.value / b.value, b.value / a.value) >= 10):
-                r.add(ws.title, b.source.cell,
-                      f"与{y0}年（{cells.fmt(a.value)}）相差十倍以上，可能单位填错（本行单位：{rs['unit']}）",
-                      f"核对{y0}、{y1}两年的数值，均按{rs['unit']}填写", b.value, "warning", f"{y1} {rs['label']}")
+        message = f.message if f.certain else f"疑似有误：{f.message}"
+        r.add(ws.title, v.source.cell, message, f.fix, v.value, WARNING if f.confirmed else ERROR,
+              f"{f.year} {labels[f.key]}")
+    plausibility.attach(indicators, findings)
     return sorted(y for y in set(known)), indicators
+
+
+def _row_note(r: _Reader, ws, row: int, col: int, row_spec: dict) -> str:
+    """What the county wrote in the 说明 column of an indicator row ('' for blank or the template's own
+    help text); a 口径 that the criteria do not mean is a 提示 at the note."""
+    from openpyxl.utils import get_column_letter
+
+    raw = r.raw(ws, row, col, "说明")
+    text = cells.parse_text(raw).value if raw is not _FAIL else None
+    if not text or text == schema.indicator_help(row_spec):
+        return ""
+    caution = schema.basis_caution(row_spec["id"], text)
+    if caution:
+        r.add(ws.title, f"{get_column_letter(col)}{row}", f"说明写明“{text}”：{caution}",
+              "核实统计口径；确按集群工业总产值统计请改写说明", text, WARNING, f"{row_spec['label']} · 说明")
+    return text
 
 
 def _table_columns(r: _Reader, ws, key: str) -> dict[str, int]:
@@ -538,9 +584,9 @@ def _table_rows(r: _Reader, ws, key: str, cols: dict[str, int]):
             if cs.get("required") and cid in cols and values.get(cid) is None:
                 from openpyxl.utils import get_column_letter
 
-                r.add(ws.title, f"{get_column_letter(cols[cid])}{row}", "必填，未填写",
-                      f"填写{cs['label']}" + ("（从下拉列表选择）" if cs["type"] == "choice" else ""),
-                      label=f"第{row}行 {cs['label']}")
+                r.blank(ws.title, f"{get_column_letter(cols[cid])}{row}", "必填，未填写",
+                        f"填写{cs['label']}" + ("（从下拉列表选择）" if cs["type"] == "choice" else ""),
+                        label=f"第{row}行 {cs['label']}")
         yield row, values
 
 
@@ -582,6 +628,7 @@ def _read_roster(r: _Reader) -> list[Firm]:
     firms: list[Firm] = []
     by_name: dict[str, str] = {}
     by_code: dict[str, str] = {}
+    by_key: dict[str, tuple[str, str, str | None]] = {}  # firm_key → (cell, name, code)
     from openpyxl.utils import get_column_letter
 
     for row, v in _table_rows(r, ws, "roster", cols):
@@ -589,11 +636,20 @@ def _read_roster(r: _Reader) -> list[Firm]:
         code = _val(v.get("credit_code"))
         if name:
             key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+            cell = f"{get_column_letter(cols['name'])}{row}"
             if key in by_name:
-                r.add(ws.title, f"{get_column_letter(cols['name'])}{row}", f"企业重复：与 {by_name[key]} 同名",
+                r.add(ws.title, cell, f"企业重复：与 {by_name[key]} 同名",
                       "删除重复的一行，或核对企业名称", name, label="企业名称")
             else:
-                by_name[key] = f"{get_column_letter(cols['name'])}{row}"
+                by_name[key] = cell
+                near = by_key.get(firm_key(name))
+                if near and (not code or not near[2] or code != near[2]):
+                    # 某某电器有限公司 and 某某电器有限责任公司: likely one firm typed twice
+                    r.add(ws.title, cell, f"与 {near[0]}「{near[1]}」名称仅组织形式不同：疑似同一企业列了两次",
+                          "同一企业只列一行；确为两家企业，请核对两家的统一社会信用代码并在备注中说明",
+                          name, WARNING, "企业名称")
+                else:
+                    by_key.setdefault(firm_key(name), (cell, name, code))
         if code and "credit_code" in cols:
             if code in by_code:
                 r.add(ws.title, f"{get_column_letter(cols['credit_code'])}{row}",
@@ -602,6 +658,9 @@ def _read_roster(r: _Reader) -> list[Firm]:
             else:
                 by_code[code] = f"{get_column_letter(cols['credit_code'])}{row}"
         tiers = frozenset(t for t in TIERS if _yes(v.get(t)))
+        tier_cols = [t for t in TIERS if t in cols]
+        # every title cell blank: the titles are not known (a list of names from the press), not "none"
+        unknown = bool(tier_cols) and all(_val(v.get(t)) is None for t in tier_cols)
         is_sme = _yes(v.get("is_sme"))
         if v.get("is_sme") == "否":
             sme_only = [TIERS[t] for t in ("little_giant", "specialised", "innovative") if t in tiers]
@@ -612,8 +671,52 @@ def _read_roster(r: _Reader) -> list[Firm]:
         if name:
             firms.append(Firm(name=name, credit_code=code, is_sme=is_sme,
                               in_leading_industry=_yes(v.get("in_leading_industry")), tiers=tiers,
-                              source=r.src(ws, row, cols.get("name", 1)), note=_val(v.get("note")) or ""))
+                              source=r.src(ws, row, cols.get("name", 1)), note=_val(v.get("note")) or "",
+                              tiers_unknown=unknown))
     return firms
+
+
+def _read_tier_counts(r: _Reader) -> list[TierCount]:
+    """Firms known by count, not yet by name (梯度企业数量: one row per tier, A 代码, B 称号, C 已知数量,
+    D 其中属于主导产业, E 来源). Optional: a workbook without the sheet has no declared counts."""
+    title = schema.sheet_title("tier_counts")
+    names = [n for n in r.wb.sheetnames if _norm(n) == _norm(title)]
+    if not names:
+        return []
+    ws = r.wb[names[0]]
+    r.merged(ws)
+    by_id, by_label = {}, {}
+    for row in range(2, min(ws.max_row, 60) + 1):
+        by_id.setdefault(_norm(ws.cell(row, 1).value), row)
+        by_label.setdefault(_norm(ws.cell(row, 2).value), row)
+    out = []
+    count_spec = {"type": "integer", "unit": "家"}
+    for tier, label in TIERS.items():
+        row = by_id.get(tier) or by_label.get(_norm(label))
+        if row is None:
+            continue
+        count = r.parse(ws, row, 3, count_spec, label=f"{label} · 已知数量")
+        leading = r.parse(ws, row, 4, count_spec, label=f"{label} · 其中属于主导产业")
+        basis = cells.parse_text(_safe(r.raw(ws, row, 5, "来源"))).value or ""
+        for col, x in ((3, count), (4, leading)):
+            if isinstance(x, int) and x < 0:
+                r.add(ws.title, f"{'CD'[col - 3]}{row}", "数量不能为负数", "填写已知的企业家数（不小于 0 的整数）", x,
+                      label=f"{label} · {'已知数量' if col == 3 else '其中属于主导产业'}")
+        if not isinstance(count, int) or count < 0:
+            if count is None and isinstance(leading, int):
+                r.blank(ws.title, f"C{row}", "填写了其中属于主导产业的家数，但未填写已知数量", "填写该称号企业的总家数",
+                        label=f"{label} · 已知数量")
+            continue
+        if isinstance(leading, int) and leading > count:
+            r.add(ws.title, f"D{row}", f"其中属于主导产业的家数大于已知数量（{count}家）", "核对两格：其中部分不能多于总数",
+                  leading, label=f"{label} · 其中属于主导产业")
+            continue
+        if not basis:
+            r.blank(ws.title, f"E{row}", "已知数量须注明来源", "写明数字的出处，如“2024年县政府工作报告”“省工信厅公示名单”",
+                    label=f"{label} · 来源")
+        out.append(TierCount(tier, count, leading if isinstance(leading, int) and leading >= 0 else None, basis,
+                             Source(r.file, ws.title, f"C{row}")))
+    return out
 
 
 def _read_platforms(r: _Reader) -> list[Platform]:
@@ -656,7 +759,7 @@ def _read_negative(r: _Reader) -> list[NegativeItem]:
         v = r.parse(ws, row, 3, {"type": "choice"}, yes_no, label=item["label"])
         note = cells.parse_text(_safe(r.raw(ws, row, 4, "说明"))).value or ""
         if v is None:
-            r.add(ws.title, f"C{row}", "未声明", "填写“是”或“否”（从下拉列表选择）", label=item["label"])
+            r.blank(ws.title, f"C{row}", "未声明", "填写“是”或“否”（从下拉列表选择）", label=item["label"])
         elif v == "是":
             r.add(ws.title, f"C{row}", "声明近三年发生：负面清单事项一票否决",
                   "核实；确未发生请改为“否”；确已发生则不符合申报条件" + ("" if note else "，并在 D 列说明情况"), v,
@@ -690,8 +793,8 @@ def _read_plan(r: _Reader, is_review: bool) -> list[PlanTarget]:
                   "填写规划期末年份，如基期 2022 则目标年 2025", ty, label=f"{name or ''} · 目标年")
         actual = _val(v.get("actual_value"))
         if is_review and actual is None and "actual_value" in cols and v.get("actual_value") is not _FAIL:
-            r.add(ws.title, f"{get_column_letter(cols['actual_value'])}{row}", "复核须填写实际完成值",
-                  "填写最近一年的实际值（单位同目标值）", label=f"{name or ''} · 实际完成值")
+            r.blank(ws.title, f"{get_column_letter(cols['actual_value'])}{row}", "复核须填写实际完成值",
+                    "填写最近一年的实际值（单位同目标值）", label=f"{name or ''} · 实际完成值")
         if name:
             out.append(PlanTarget(name=name, indicator=ind, unit=_val(v.get("unit")) or "", base_year=by,
                                   base_value=_val(v.get("base_value")), target_year=ty,
@@ -701,7 +804,7 @@ def _read_plan(r: _Reader, is_review: bool) -> list[PlanTarget]:
                                   note=_val(v.get("note")) or ""))
     if not out:
         if is_review:
-            r.add(ws.title, "A3", "复核须填写三年发展规划目标及实际完成值", "在“发展规划”表逐项填写目标、基期值、目标值和实际完成值")
+            r.blank(ws.title, "A3", "复核须填写三年发展规划目标及实际完成值", "在“发展规划”表逐项填写目标、基期值、目标值和实际完成值")
         else:
             r.add(ws.title, "A3", "未填写三年发展规划目标", "申报材料需附三年发展规划；在此逐项填写主要目标",
                   severity="warning")
@@ -783,15 +886,21 @@ def check_workbook(path: Path | str) -> CheckResult:
     is_review = basic.get("application_type", Value(None)).value == REVIEW
     plan = _read_plan(r, is_review)
     evidence = _read_evidence(r)
+    tier_counts = _read_tier_counts(r)
     _counts(r, firms, years, indicators)
     result.problems = _sorted(r.problems)
-    if not result.errors:
-        result.client = Client(
+    if years:  # without a single indicator year there is nothing to assess against
+        result.partial = Client(
             id=r.folder.resolve().name, folder=r.folder.resolve(), workbook=r.path.resolve(), template_version=version,
             basic=basic, years=years, indicators=indicators, firms=firms, platforms=platforms,
-            negative=negative, plan=plan, evidence=evidence, sha256=result.sha256,
+            negative=negative, plan=plan, evidence=evidence, tier_counts=tier_counts, sha256=result.sha256,
             problems=list(result.problems),
         )
+        if result.ok:
+            result.client = result.partial
+    elif result.ok:
+        r.add(schema.sheet_title("indicators"), "D1", "表头没有任何年度", "在 D1–F1 填写三个连续年度")
+        result.problems = _sorted(r.problems)
     return result
 
 
@@ -816,11 +925,14 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 def read_client(path: Path | str) -> Client:
-    """The client in ``path`` (its folder or its workbook). Raises IntakeError listing every problem
-    when the workbook has any error; warnings are kept in ``client.problems``."""
+    """The client in ``path`` (its folder or its workbook), complete and right, for the documents and
+    the package. Raises IntakeError listing every problem when anything is 有误 or 待补充 (for a
+    provisional assessment of an incomplete workbook use ``read_partial``); warnings are kept in
+    ``client.problems``."""
     result = check_workbook(path)
     if result.client is None:
-        raise IntakeError(result.problems or "工作簿无法读取", file=str(result.workbook))
+        raise IntakeError([p for p in result.problems if p.severity != WARNING] or result.problems or "工作簿无法读取",
+                          file=str(result.workbook))
     return result.client
 
 
@@ -829,17 +941,19 @@ def read_partial(path: Path | str) -> Client:
     blank and wrong ones carry their error (``Value.error``). Raises IntakeError only when the workbook
     cannot be read at all (not a workbook, another template version, …)."""
     result = check_workbook(path)
-    client = result.partial or result.client
-    if client is None:
+    if result.partial is None:
         raise IntakeError(result.problems or "工作簿无法读取", file=str(result.workbook))
-    return client
+    return result.partial
 
 
 # -- annotated copy ----------------------------------------------------------------------------------
 
-ERROR_FILL = "FFC7CE"
-WARNING_FILL = "FFEB9C"
+ERROR_FILL = "FFC7CE"    # 有误: red
+MISSING_FILL = "BDD7EE"  # 待补充: blue
+WARNING_FILL = "FFEB9C"  # 提示: yellow
+FILLS = {ERROR: ERROR_FILL, MISSING: MISSING_FILL, WARNING: WARNING_FILL}
 PROBLEMS_SHEET = "问题清单"
+_RANK = {ERROR: 0, MISSING: 1, WARNING: 2}
 
 
 def default_annotated_path(workbook: Path) -> Path:
@@ -847,8 +961,8 @@ def default_annotated_path(workbook: Path) -> Path:
 
 
 def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
-    """A copy of the checked workbook: problem cells filled red (error) or yellow (warning) with a
-    comment giving the message and the fix, and a 问题清单 sheet listing every problem. Written
+    """A copy of the checked workbook: problem cells filled red (有误), blue (待补充) or yellow (提示)
+    with a comment giving the message and the fix, and a 问题清单 sheet listing every problem. Written
     atomically; the client's file is only read."""
     import openpyxl
     from openpyxl.comments import Comment
@@ -881,11 +995,11 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
                 if coord in rng:
                     cell = ws.cell(rng.min_row, rng.min_col)
                     break
-        worst = "error" if any(p.severity == "error" for p in probs) else "warning"
-        cell.fill = PatternFill("solid", fgColor=ERROR_FILL if worst == "error" else WARNING_FILL)
+        worst = min((p.severity for p in probs), key=lambda k: _RANK.get(k, 3))
+        cell.fill = PatternFill("solid", fgColor=FILLS.get(worst, WARNING_FILL))
         lines = []
         for p in probs:
-            tag = "错误" if p.severity == "error" else "提示"
+            tag = KIND_NAMES.get(p.severity, "提示")
             found = f"「{p.value}」" if p.value not in (None, "") else ""
             lines.append(f"{tag}：{found}{p.message}" + (f"\n改法：{p.fix}" if p.fix else ""))
         comment = Comment("\n".join(lines), "clusterkit check")
@@ -894,16 +1008,16 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
     if PROBLEMS_SHEET in wb.sheetnames:
         del wb[PROBLEMS_SHEET]
     ws = wb.create_sheet(PROBLEMS_SHEET, 0)
-    heads = ["序号", "严重程度", "工作表", "单元格", "内容", "填写的值", "问题", "改法"]
+    heads = ["序号", "类别", "工作表", "单元格", "内容", "填写的值", "问题", "改法"]
     for c, h in enumerate(heads, start=1):
         ws.cell(1, c, h).font = Font(bold=True)
     for n, p in enumerate(result.problems, start=1):
         label = getattr(p, "label", "")
-        row = [n, "错误" if p.severity == "error" else "提示", p.sheet or "", p.cell or "", label,
+        row = [n, KIND_NAMES.get(p.severity, "提示"), p.sheet or "", p.cell or "", label,
                None if p.value is None else str(p.value), p.message, p.fix]
         for c, v in enumerate(row, start=1):
             ws.cell(n + 1, c, v)
-        ws.cell(n + 1, 2).fill = PatternFill("solid", fgColor=ERROR_FILL if p.severity == "error" else WARNING_FILL)
+        ws.cell(n + 1, 2).fill = PatternFill("solid", fgColor=FILLS.get(p.severity, WARNING_FILL))
         if p.sheet and p.cell and p.sheet in wb.sheetnames and _CELL_RE.match(p.cell):
             link = ws.cell(n + 1, 4)
             link.hyperlink = f"#'{p.sheet}'!{p.cell}"
@@ -920,18 +1034,25 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
 
 
 def format_report(result: CheckResult) -> str:
-    """Every problem, grouped by sheet (errors first, then warnings), and a count line."""
+    """Every problem, grouped by sheet (有误 first, then 待补充, then 提示), and a count line."""
     lines = []
     groups: dict[str, list[Problem]] = defaultdict(list)
     for p in result.problems:
         groups[p.sheet or "（整个工作簿）"].append(p)
     for sheet, probs in groups.items():
         lines.append(f"【{sheet}】")
-        for p in sorted(probs, key=lambda p: p.severity != "error"):
-            tag = "错误" if p.severity == "error" else "提示"
-            lines.append(f"  {tag}  {p}")
-    n_err, n_warn = len(result.errors), len(result.warnings)
+        for p in sorted(probs, key=lambda p: _RANK.get(p.severity, 3)):
+            lines.append(f"  {KIND_NAMES.get(p.severity, '提示')}  {p}")
+    n_err, n_miss, n_warn = len(result.errors), len(result.missing), len(result.warnings)
     if not result.problems:
         lines.append("未发现问题。")
-    lines.append(f"共 {n_err} 个错误、{n_warn} 个提示。" + ("" if n_err else "可以进入评估（clusterkit assess）。"))
+    tail = ""
+    if result.partial is not None or result.client is not None:
+        if not n_err and not n_miss:
+            tail = "可以进入评估（clusterkit assess）。"
+        elif not n_err:
+            tail = "空白不影响读取：可先做初步评估（clusterkit assess），补齐后结论才是正式的。"
+        else:
+            tail = "可先做初步评估（clusterkit assess，有误的单元格记为“数据有误”）；更正后再评估。"
+    lines.append(f"共 {n_err} 项有误、{n_miss} 项待补充、{n_warn} 个提示。{tail}")
     return "\n".join(lines)

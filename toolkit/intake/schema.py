@@ -171,3 +171,9 @@ def basis_caution(row_id: str, note: str) -> str:
         if row_id in rule.get("rows", []) and any(w in text for w in rule.get("words", [])):
             return str(rule["says"])
     return ""
+
+
+def indicator_help(row: dict) -> str:
+    """The help the blank workbook writes in an indicator row's 说明 column (the reader does not take it
+    for the county's own note)."""
+    return str(row.get("help") or ("填百分数本身，如 26.4" if row.get("type") == "percent" else ""))

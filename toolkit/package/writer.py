@@ -105,6 +105,16 @@ def _write_zip(folder: Path, zip_path: Path) -> None:
                 z.write(p, p.relative_to(folder).as_posix())
 
 
+def _refuse_provisional(client: Client) -> None:
+    """A package goes to the province: it is made from complete and right data only. A client read
+    provisionally (cells 有误 or 待补充) gets its assessment, not a package."""
+    from toolkit.core.errors import IntakeError
+
+    blocking = [p for p in (client.problems or []) if getattr(p, "severity", "") in ("error", "missing")]
+    if blocking:
+        raise IntakeError(blocking, file=str(client.workbook))
+
+
 def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=None, output: Path | str = "output",
                   western_relaxation: bool = False, today=None, assessment: Assessment | None = None,
                   narrative=None) -> PackageResult:
@@ -121,6 +131,7 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
 
     if isinstance(client_or_dir, Client):
         client = client_or_dir
+        _refuse_provisional(client)
     else:
         from toolkit.intake.reader import read_client
 
