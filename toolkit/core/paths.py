@@ -1,16 +1,29 @@
-"""Where the project's data, templates and notebooks live.
+"""Where the project's data, templates and notebooks live, and where a consultancy's own copies are.
 
-The package is installed in editable mode from the project folder (``make`` does this), so the data
-folders sit beside the package. ``CLUSTERKIT_HOME`` points elsewhere, e.g. to a consultancy's own copy
-of ``data/`` and ``templates/``.
+The shipped resources — rulebooks, rounds, the intake schema, reference data, the demo clients
+(``data/``), the Word and text templates (``templates/``) and the notebooks (``notebooks/``) — are
+found in this order:
+
+1. ``CLUSTERKIT_HOME``, when set: a folder holding them;
+2. a consultancy's project folder (``clusterkit init DIR`` lays one out): the folder holding
+   ``clusterkit.toml``, the current folder or one above it; each of its resource folders that exists
+   (``templates/``, ``data/criteria/``, ``data/rounds/`` …) is used in place of the shipped one, the
+   others come from the toolkit;
+3. the development checkout the package was installed from (``make`` installs it editable): the
+   folders beside ``toolkit/``;
+4. an installed wheel's own copy, ``toolkit/_shipped/`` (``setup.py`` puts it there).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+SHIPPED_DIR = PACKAGE_DIR / "_shipped"        # a wheel's copy of data/, templates/, notebooks/
+CHECKOUT_DIR = PACKAGE_DIR.parent             # a development checkout
+SETTINGS_FILE = "clusterkit.toml"
 
 
 def source_dir() -> Path:
@@ -18,46 +31,92 @@ def source_dir() -> Path:
     return PACKAGE_DIR
 
 
+def shipped_root() -> Path:
+    """The toolkit's own resources: the checkout's folders in development, else the wheel's copy."""
+    if (CHECKOUT_DIR / "data" / "schema").is_dir() and (CHECKOUT_DIR / "templates").is_dir():
+        return CHECKOUT_DIR
+    return SHIPPED_DIR
+
+
+def project_dir(start: Path | str | None = None) -> Path | None:
+    """The consultancy's project folder: the nearest folder from ``start`` (the current folder) up
+    that holds ``clusterkit.toml``; None when there is none."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
 def project_root() -> Path:
+    """The folder the resources are read from first (see the module docstring)."""
     env = os.environ.get("CLUSTERKIT_HOME")
-    return Path(env).resolve() if env else PACKAGE_DIR.parent
+    if env:
+        return Path(env).resolve()
+    return project_dir() or shipped_root()
+
+
+def _resource(*parts: str) -> Path:
+    """A resource folder: the project's own where it has one, else the toolkit's."""
+    own = project_root().joinpath(*parts)
+    if own.is_dir() or os.environ.get("CLUSTERKIT_HOME"):
+        return own
+    return shipped_root().joinpath(*parts)
 
 
 def data_dir() -> Path:
-    return project_root() / "data"
+    return _resource("data")
 
 
 def schema_dir() -> Path:
-    return data_dir() / "schema"
+    return _resource("data", "schema")
 
 
 def criteria_dir() -> Path:
-    return data_dir() / "criteria"
+    return _resource("data", "criteria")
 
 
 def rounds_dir() -> Path:
-    return data_dir() / "rounds"
+    return _resource("data", "rounds")
 
 
 def reference_dir() -> Path:
-    return data_dir() / "reference"
+    return _resource("data", "reference")
 
 
 def examples_dir() -> Path:
-    return data_dir() / "examples"
+    return _resource("data", "examples")
 
 
 def templates_dir() -> Path:
-    return project_root() / "templates"
+    return _resource("templates")
 
 
 def notebooks_dir() -> Path:
-    return project_root() / "notebooks"
+    return _resource("notebooks")
+
+
+def workplan_file() -> Path:
+    return data_dir() / "workplan.yaml"
+
+
+def _user_cache() -> Path:
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "clusterkit"
 
 
 def cache_dir() -> Path:
-    """A project-local scratch folder (git-ignored), e.g. for the generated fontconfig file."""
+    """A scratch folder (git-ignored), e.g. for the generated fontconfig file: the checkout's or the
+    project's ``.cache``, else the user's cache folder (an installed package's folder may be read-only)."""
     env = os.environ.get("CLUSTERKIT_CACHE")
-    path = Path(env) if env else project_root() / ".cache"
+    if env:
+        path = Path(env)
+    elif project_root() == SHIPPED_DIR:
+        path = _user_cache()
+    else:
+        path = project_root() / ".cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
