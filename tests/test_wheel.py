@@ -38,10 +38,14 @@ def installed(tmp_path_factory):
     return py, tmp
 
 
-def _run(py, cwd, *args):
+def _env(cwd):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CLUSTERKIT_HOME", "CLUSTERKIT_CACHE")}
     env["HOME"] = str(cwd)          # the user cache goes under the test's folder
-    return subprocess.run([str(py), "-m", "toolkit", *args], cwd=cwd, capture_output=True, text=True, env=env,
+    return env
+
+
+def _run(py, cwd, *args):
+    return subprocess.run([str(py), "-m", "toolkit", *args], cwd=cwd, capture_output=True, text=True, env=_env(cwd),
                           timeout=300)
 
 
@@ -51,7 +55,7 @@ def test_the_wheel_carries_its_resources_and_runs_from_any_folder(installed):
     work.mkdir()
     where = subprocess.run([str(py), "-c", "import toolkit, toolkit.core.paths as p; print(toolkit.__file__); "
                             "print(p.shipped_root()); print(p.criteria_dir())"], cwd=work, capture_output=True,
-                           text=True, check=True).stdout.split("\n")
+                           text=True, check=True, env=_env(work)).stdout.split("\n")
     assert str(tmp / "venv") in where[0] and where[1].endswith("_shipped") and where[2].endswith("criteria")
     r = _run(py, work, "new-client", "clients/某县", "--name", "某县智能小家电产业集群")
     assert r.returncode == 0, r.stderr
