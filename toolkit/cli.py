@@ -28,7 +28,61 @@ def _err(*lines: str) -> None:
     print(*lines, sep="\n", file=sys.stderr)
 
 
+# argparse's own words (usage, errors, "required", "invalid choice"), in Chinese. argparse looks them up
+# through gettext at the moment it prints, so replacing its lookup makes every message Chinese.
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "the following arguments are required: %s": "缺少必须给出的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n（运行 %(prog)s --help 查看用法）\n",
+    "expected one argument": "后面需要一个值",
+    "expected at most one argument": "后面最多一个值",
+    "expected at least one argument": "后面至少需要一个值",
+    "expected %s argument": "后面需要 %s 个值",
+    "expected %s arguments": "后面需要 %s 个值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的%(type)s值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "参数 %s 须给出其中一个",
+    "ignored explicit argument %r": "多余的值 %r 被忽略",
+}
+
+
+def _chinese_argparse() -> None:
+    argparse._ = lambda text: ARGPARSE_ZH.get(text, text)
+    argparse.ngettext = lambda one, many, n: ARGPARSE_ZH.get(one if n == 1 else many, one if n == 1 else many)
+
+
+def _safe_streams() -> None:
+    """A Chinese-locale Windows console encodes GBK, which lacks ›, ✓ and ✗: characters the console
+    cannot show are replaced instead of ending the command in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):  # a stream that is not a text file (e.g. captured)
+            pass
+
+
 # -- the commands ------------------------------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    from toolkit.core.settings import init_project
+
+    made = init_project(args.dir)
+    print(f"已建立项目文件夹 {Path(args.dir).resolve()}：")
+    for path in made:
+        print(f"  {path}")
+    print("在 clusterkit.toml 中填写咨询机构名称等设置；在此文件夹中运行 clusterkit 命令时，"
+          "templates/、data/criteria/、data/rounds/ 中的文件优先于工具自带的。")
+    return 0
+
 
 def cmd_new_client(args) -> int:
     from toolkit.intake import schema
@@ -236,123 +290,144 @@ def _print_batch(result) -> None:
 
 # -- the parser ----------------------------------------------------------------------------------------
 
+def _settings():
+    from toolkit.core.settings import load
+
+    return load()
+
+
 def _default_round() -> str:
     from toolkit.assess.rounds import default_round
 
-    return str(default_round())
+    s = _settings()
+    return str(s.round if s.round is not None else default_round())
 
 
 def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: bool = True) -> None:
     p.add_argument("--rulebook", default=None,
-                   help="rulebook id in data/criteria (national-2022, yunnan, shanghai, review-2022 …) or a YAML "
-                        "file of your own; default: review-2022 for a client whose 申报类型 is 复核, else national-2022 "
-                        "(a province's rulebook is used only when named here)")
+                   help="规则库：data/criteria 中的编号（national-2022、yunnan、shanghai、review-2022 等）或自己的 YAML 文件；"
+                        "默认：申报类型为复核的用 review-2022，其余用 national-2022（省级规则库须在此指定）")
     if round_default:
-        p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
+        p.add_argument("--round", default=_default_round(), help="申报年度（data/rounds 中的年份；默认：%(default)s）")
     else:  # batch: no default here, so that a -p round can be told from an explicit --round
-        p.add_argument("--round", default=None, help=f"round year in data/rounds (default: {_default_round()})")
+        p.add_argument("--round", default=None, help=f"申报年度（data/rounds 中的年份；默认：{_default_round()}）")
     p.add_argument("--western-relaxation", action="store_true",
-                   help="apply the round's 西部地区放宽 setting to clients in 西部 provinces (shown in every output)")
+                   help="对西部省份的客户采用本年度的“西部地区可适当放宽”设置（开启时每份输出都会注明）")
+
+
+def _output(p: argparse.ArgumentParser) -> None:
+    default = str(_settings().output)
+    p.add_argument("--output", default=default, help="输出文件夹（默认：%(default)s）")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clusterkit",
-        description="集群申报工具箱：中小企业特色产业集群申报与复核的咨询工具",
+        description="集群申报工具箱：中小企业特色产业集群申报与复核的咨询工具。"
+                    "运行 clusterkit 命令 --help 查看每个命令的用法。",
     )
-    parser.add_argument("--version", action="version", version=f"clusterkit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"clusterkit {__version__}", help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", metavar="命令", title="命令")
 
-    p = sub.add_parser("new-client", help="create a client folder with a blank intake workbook to send to the county")
-    p.add_argument("dir", help="the client folder to create")
-    p.add_argument("--name", required=True, help="cluster name, e.g. 某某县智能家电产业集群")
-    p.add_argument("--years", nargs=3, type=int, metavar="YEAR",
-                   help="the three indicator years (default: the three years before this one)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing intake.xlsx")
+    p = sub.add_parser("init", help="建立咨询机构的项目文件夹：设置文件、客户和输出文件夹、可改写的模板与规则库")
+    p.add_argument("dir", metavar="项目文件夹", help="要建立的项目文件夹")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("new-client", help="建立客户文件夹，生成发给县里填写的空白数据填报表")
+    p.add_argument("dir", metavar="客户文件夹", help="要建立的客户文件夹")
+    p.add_argument("--name", required=True, help="集群名称，如 某某县智能家电产业集群")
+    p.add_argument("--years", nargs=3, type=int, metavar="年份",
+                   help="三个指标年度（默认：今年之前的三个年度）")
+    p.add_argument("--force", action="store_true", help="覆盖已有的 intake.xlsx")
     p.set_defaults(handler=cmd_new_client)
 
-    p = sub.add_parser("check", help="list every problem in a client's workbook by sheet and cell")
-    p.add_argument("dir", help="client folder (holding intake.xlsx) or the workbook itself")
+    p = sub.add_parser("check", help="检查客户的填报表，按工作表和单元格列出每个问题")
+    p.add_argument("dir", metavar="客户文件夹", help="客户文件夹（内有 intake.xlsx）或填报表本身")
     p.add_argument("--annotated", default=None,
-                   help="where to write the copy with problem cells highlighted (default: <dir>/intake.checked.xlsx)")
+                   help="标注副本的保存位置（问题单元格标色并加批注；默认：<客户文件夹>/intake.checked.xlsx）")
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("assess", help="assess a client against the criteria; prints a table, writes assessment.json")
-    p.add_argument("dir", help="client folder")
+    p = sub.add_parser("assess", help="对照认定标准评估客户：打印结论表，写出 assessment.json")
+    p.add_argument("dir", metavar="客户文件夹", help="客户文件夹")
     _add_rulebook_round(p)
-    p.add_argument("--json", default=None, help="where to write assessment.json (default: <dir>/assessment.json)")
+    p.add_argument("--json", default=None, help="assessment.json 的保存位置（默认：<客户文件夹>/assessment.json）")
     p.set_defaults(handler=cmd_assess)
 
-    p = sub.add_parser("package", help="write a client's application package (Word documents, assessment, manifest, zip)")
-    p.add_argument("dir", help="client folder")
+    p = sub.add_parser("package", help="生成客户的申报材料包（Word 文件、评估结果、清单、压缩包）")
+    p.add_argument("dir", metavar="客户文件夹", help="客户文件夹")
     _add_rulebook_round(p)
-    p.add_argument("--output", default="output", help="output root (default: %(default)s)")
+    _output(p)
     p.set_defaults(handler=cmd_package)
 
-    p = sub.add_parser("province", help="province summary tables (附件2, 附件4) from a batch's packages")
-    p.add_argument("output", help="a batch's output root, holding <round>/<province>/<client> packages")
-    p.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
+    p = sub.add_parser("province", help="由材料包生成省级汇总表（附件2、附件4）")
+    p.add_argument("output", metavar="输出文件夹", help="批量运行的输出文件夹（内有 <年度>/<推荐单位>/<客户> 材料包）")
+    p.add_argument("--round", default=_default_round(), help="申报年度（默认：%(default)s）")
     p.set_defaults(handler=cmd_province)
 
-    p = sub.add_parser("brief", help="briefing charts, memo and client proposal for one client")
-    p.add_argument("dir", help="client folder")
+    p = sub.add_parser("brief", help="为一个客户生成简报图表、简报和申报服务方案")
+    p.add_argument("dir", metavar="客户文件夹", help="客户文件夹")
     _add_rulebook_round(p)
-    p.add_argument("--output", default="output", help="output root (default: %(default)s)")
-    p.add_argument("--today", default=None, help="date to count the days to the deadline from (YYYY-MM-DD)")
+    _output(p)
+    p.add_argument("--today", default=None, help="计算距截止日期天数所用的日期（YYYY-MM-DD）")
     p.set_defaults(handler=cmd_brief)
 
-    p = sub.add_parser("batch", help="run every client's notebook and package, N at a time, then the province tables")
-    p.add_argument("clients", nargs="+", help="client folders")
+    p = sub.add_parser("batch", help="逐个客户运行笔记本并生成材料包（同时运行 N 个），最后生成省级汇总表")
+    p.add_argument("clients", nargs="+", metavar="客户文件夹", help="客户文件夹（可以写多个，或用 clients/*/）")
     _add_rulebook_round(p, round_default=False)
-    p.add_argument("--jobs", "-j", type=int, default=2, help="clients run at once (default: %(default)s)")
-    p.add_argument("--output", default="output", help="output root (default: %(default)s)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds allowed per client (default: %(default)s)")
-    p.add_argument("--force", action="store_true", help="re-run clients whose package is up to date")
-    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
-                   help="when another batch is using the output folder, wait this long for it (default: refuse at once)")
-    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a notebook parameter, as the type the notebook declares (a switch: true/false, 是/否); "
-                        "-p round/rulebook/western_relaxation are the options of that name")
+    p.add_argument("--jobs", "-j", type=int, default=_settings().jobs, help="同时运行的客户数（默认：%(default)s）")
+    _output(p)
+    p.add_argument("--timeout", type=float, default=600, help="每个客户允许的秒数（默认：%(default)s）")
+    p.add_argument("--force", action="store_true", help="材料包已是最新的客户也重新运行")
+    p.add_argument("--wait", type=float, default=0, metavar="秒",
+                   help="输出文件夹正被另一批运行使用时，最多等待的秒数（默认：不等待，立即退出）")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("名称", "值"),
+                   help="笔记本参数，按笔记本声明的类型理解（开关写 true/false 或 是/否）；"
+                        "-p round/rulebook/western_relaxation 即同名选项")
     p.add_argument("--kernel", default="auto",
-                   help="auto (a fresh kernel per client, forked from a preloaded server), or a kernel name such as python3")
+                   help="auto（每个客户一个新内核，由预载的服务进程派生），或内核名称，如 python3")
     p.set_defaults(handler=cmd_batch)
 
-    p = sub.add_parser("rulebook", help="audit rulebooks: references and dates; what a changed rule changes")
-    rsub = p.add_subparsers(dest="rulebook_command", metavar="ACTION", required=True)
-    r = rsub.add_parser("check", help="every rule has a reference; warns on checks older than a year and rounds "
-                                      "outside a rule's period (exit 1 on an error)")
-    r.add_argument("rulebooks", nargs="*", help="rulebook ids or YAML files (default: every rulebook in data/criteria)")
-    r.add_argument("--round", default=None, help="check periods against this round only (default: every round)")
-    r.add_argument("--today", default=None, help="date to age the checks from (YYYY-MM-DD; default: today)")
+    p = sub.add_parser("rulebook", help="审核规则库：出处和日期；改动一条规则会改变哪些结论")
+    rsub = p.add_subparsers(dest="rulebook_command", metavar="操作", title="操作", required=True)
+    r = rsub.add_parser("check", help="每条规则都有出处；核对超过一年或年度不在规则有效期内时提示（有错误时退出码为1）")
+    r.add_argument("rulebooks", nargs="*", help="规则库编号或 YAML 文件（默认：data/criteria 中的全部规则库）")
+    r.add_argument("--round", default=None, help="只对照这一年度核对有效期（默认：全部年度）")
+    r.add_argument("--today", default=None, help="计算核对时间所用的日期（YYYY-MM-DD；默认：今天）")
     r.set_defaults(handler=cmd_rulebook_check)
-    r = rsub.add_parser("diff", help="per client, the criteria whose verdict changes from one rulebook to another")
-    r.add_argument("old", help="the rulebook in use (id or YAML file)")
-    r.add_argument("new", help="the changed rulebook (id or YAML file)")
-    r.add_argument("clients", nargs="+", help="client folders")
-    r.add_argument("--round", default=_default_round(), help="round year in data/rounds (default: %(default)s)")
+    r = rsub.add_parser("diff", help="逐个客户列出换用另一规则库后结论改变的标准")
+    r.add_argument("old", help="现用的规则库（编号或 YAML 文件）")
+    r.add_argument("new", help="改动后的规则库（编号或 YAML 文件）")
+    r.add_argument("clients", nargs="+", help="客户文件夹")
+    r.add_argument("--round", default=_default_round(), help="申报年度（默认：%(default)s）")
     r.set_defaults(handler=cmd_rulebook_diff)
 
-    p = sub.add_parser("templates", help="work with the Word and text templates")
-    tsub = p.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
-    t = tsub.add_parser("check", help="lint Word templates: split tags, curly quotes, row loops, unknown variables")
-    t.add_argument("paths", nargs="*", help="templates to check (default: every template in templates/)")
+    p = sub.add_parser("templates", help="Word 与文字模板")
+    tsub = p.add_subparsers(dest="templates_command", metavar="操作", title="操作", required=True)
+    t = tsub.add_parser("check", help="检查 Word 模板：被拆开的标签、中文引号、表格行循环、未知变量")
+    t.add_argument("paths", nargs="*", help="要检查的模板（默认：templates/ 中的全部模板）")
     t.set_defaults(handler=cmd_templates_check)
 
-    p = sub.add_parser("reference", help="the recognised clusters a candidate is compared with (data/reference)")
-    rsub = p.add_subparsers(dest="reference_command", metavar="ACTION", required=True)
-    r = rsub.add_parser("import", help="load the full official list (认定名单 .xlsx or .csv) once; it is read first")
-    r.add_argument("file", help="the official list, with at least a 集群名称 column")
+    p = sub.add_parser("reference", help="用于比对的已认定集群名单（data/reference）")
+    rsub = p.add_subparsers(dest="reference_command", metavar="操作", title="操作", required=True)
+    r = rsub.add_parser("import", help="导入完整的官方认定名单（.xlsx 或 .csv，导入一次即可，比对时优先使用）")
+    r.add_argument("file", help="官方名单，至少有“集群名称”一列")
     r.add_argument("dest", nargs="?", default=None,
-                   help="where to store it (default: data/reference/recognised_clusters_official.csv)")
+                   help="保存位置（默认：data/reference/recognised_clusters_official.csv）")
     r.set_defaults(handler=cmd_reference_import)
-    r = rsub.add_parser("list", help="print every recognised cluster known: year, province, county, name, 细分领域")
+    r = rsub.add_parser("list", help="列出已知的全部已认定集群：年度、省份、县、名称、细分领域")
     r.set_defaults(handler=cmd_reference_list)
 
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    _safe_streams()
+    _chinese_argparse()
+    try:
+        parser = build_parser()
+    except ToolkitError as exc:  # e.g. a clusterkit.toml with a mistake: its defaults feed the parser
+        _err(f"错误：{exc}")
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
