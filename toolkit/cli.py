@@ -230,6 +230,14 @@ def cmd_rulebook_diff(args) -> int:
     return 1 if any(d.error for d in diffs) else 0
 
 
+def cmd_report(args) -> int:
+    from toolkit.run.report import write_report
+
+    out = write_report(args.package, args.out)
+    print(f"客户报告（网页，已隐藏代码）：{out}")
+    return 0
+
+
 def cmd_templates_check(args) -> int:
     from toolkit.documents.template_check import check_templates, default_paths, template_files
 
@@ -386,6 +394,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel", default="auto",
                    help="auto（每个客户一个新内核，由预载的服务进程派生），或内核名称，如 python3")
     p.set_defaults(handler=cmd_batch)
+
+    p = sub.add_parser("report", help="把客户执行后的笔记本转成隐藏代码的网页报告，可在县里当面展示")
+    p.add_argument("package", metavar="材料包文件夹", help="客户的材料包文件夹（clusterkit batch 写出的），或执行后的笔记本")
+    p.add_argument("--out", default=None, help="网页报告的保存位置（默认：笔记本旁的 客户报告.html）")
+    p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("rulebook", help="审核规则库：出处和日期；改动一条规则会改变哪些结论")
     rsub = p.add_subparsers(dest="rulebook_command", metavar="操作", title="操作", required=True)

@@ -57,6 +57,61 @@ def record_result(**data: Any) -> None:
 
 # -- client_report ---------------------------------------------------------------------------------
 
+PARAMETER_LABELS = {"client_dir": "客户文件夹", "rulebook": "规则库", "round": "申报年度", "output": "输出文件夹",
+                    "western_relaxation": "西部地区放宽"}
+
+
+def _cell(x) -> str:
+    """A value for a table cell in the house style: no NaN, no None, no raw floats."""
+    from toolkit.core.formatting import number, text_of
+
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    if isinstance(x, float):
+        return "" if x != x else number(x, 2)
+    return text_of(x)
+
+
+def parameters_table(ns: dict) -> "Any":
+    """The run's parameters in plain Chinese (the report hides the code cell that sets them)."""
+    import pandas as pd
+
+    from toolkit.assess.rulebook import title_of
+
+    rows = []
+    for name, label in PARAMETER_LABELS.items():
+        if name not in ns:
+            continue
+        v = ns[name]
+        if name == "rulebook":
+            v = title_of(v) if v else "按申报类型自动选择"
+        elif name == "round":
+            v = f"{v}年度" if v else "按今天的日期确定"
+        elif name in ("client_dir", "output"):
+            v = str(v)
+        rows.append({"参数": label, "取值": _cell(v)})
+    return pd.DataFrame(rows, columns=["参数", "取值"])
+
+
+def assessment_table(assessment) -> "Any":
+    """Every criterion: verdict, value, standard and gap in the forms' number style, with its clause."""
+    import pandas as pd
+
+    from toolkit.assess.measures import standard_text
+    from toolkit.core.formatting import with_unit
+
+    rows = []
+    for r in assessment.results:
+        rows.append({
+            "条款": r.id, "维度": r.dimension_name, "指标": r.title, "结论": r.verdict,
+            "实际值": with_unit(r.value, r.unit, 2) if r.value is not None else "",
+            "标准": standard_text(r.operator, r.threshold, r.unit) if r.threshold is not None else "",
+            "差距": with_unit(r.margin, r.unit, 2) if r.margin is not None else "",
+            "阈值状态": "" if r.verified else "阈值待核实", "依据": r.clause,
+        })
+    return pd.DataFrame(rows, columns=["条款", "维度", "指标", "结论", "实际值", "标准", "差距", "阈值状态", "依据"])
+
+
 def intake_summary(client) -> "Any":
     """The client's basic information as read, with the cell each value came from."""
     import pandas as pd
@@ -64,14 +119,13 @@ def intake_summary(client) -> "Any":
     from toolkit.intake import schema
 
     labels = {f["id"]: f["label"] for f in schema.sheet("basic")["fields"]}
-    rows = [{"项目": labels.get(k, k), "值": "" if v.value is None else v.value,
-             "来源": str(v.source) if v.source else ""}
+    rows = [{"项目": labels.get(k, k), "值": _cell(v.value), "来源": str(v.source) if v.source else ""}
             for k, v in client.basic.items() if v is not None]
     rows += [
         {"项目": "指标年度", "值": "、".join(str(y) for y in client.years), "来源": ""},
-        {"项目": "企业名录（家）", "值": len(client.firms), "来源": ""},
-        {"项目": "平台与机构（个）", "值": len(client.platforms), "来源": ""},
-        {"项目": "佐证材料（份）", "值": len(client.evidence), "来源": ""},
+        {"项目": "企业名录（家）", "值": str(len(client.firms)), "来源": ""},
+        {"项目": "平台与机构（个）", "值": str(len(client.platforms)), "来源": ""},
+        {"项目": "佐证材料（份）", "值": str(len(client.evidence)), "来源": ""},
     ]
     return pd.DataFrame(rows)
 
@@ -176,7 +230,9 @@ def package_files(path: str | Path) -> "Any":
     import pandas as pd
 
     path = Path(path)
-    rows = [{"文件": p.relative_to(path).as_posix(), "大小（KB）": round(p.stat().st_size / 1024, 1)}
+    from toolkit.core.formatting import number
+
+    rows = [{"文件": p.relative_to(path).as_posix(), "大小（KB）": number(p.stat().st_size / 1024, 1)}
             for p in sorted(path.rglob("*")) if p.is_file()]
     return pd.DataFrame(rows)
 
