@@ -71,19 +71,23 @@ def test_every_closed_choice_has_a_drop_down(blank):
             cell = f"{openpyxl.utils.get_column_letter(c)}3"
             if col["type"] == "choice":
                 [formula] = _covers(ws, cell)
-                assert _list_values(wb, formula) == [str(x) for x in schema.choices(col["choices"])]
+                expected = (list(schema.indicator_labels().values()) if col["choices"] == "indicator_ids"
+                            else [str(x) for x in schema.choices(col["choices"])])
+                assert _list_values(wb, formula) == expected
             else:
                 assert not _covers(ws, cell)
     evidence = wb["佐证材料"]
     assert "产值等统计数据证明" in _list_values(wb, _covers(evidence, "C3")[0])
-    assert "cluster_output" in _list_values(wb, _covers(wb["发展规划"], "B3")[0])
+    # the county chooses an indicator by its name: no code of the toolkit on a sheet it fills
+    assert "集群工业总产值" in _list_values(wb, _covers(wb["发展规划"], "B3")[0])
+    assert "cluster_output" not in _list_values(wb, _covers(wb["发展规划"], "B3")[0])
     assert _list_values(wb, _covers(wb["负面清单"], "C2")[0]) == ["是", "否"]
 
 
 def test_units_in_headers_example_rows_frozen_panes_widths(blank):
     _, wb = blank
     ind = wb["年度指标"]
-    assert [ind.cell(1, c).value for c in range(1, 8)] == ["代码", "指标", "单位", "2022年", "2023年", "2024年", "说明"]
+    assert [ind.cell(1, c).value for c in range(1, 8)] == ["序号", "指标", "单位", "2022年", "2023年", "2024年", "说明"]
     assert ind["C2"].value == "亿元" and ind["C6"].value == "%"
     assert wb["基本信息"]["C9"].value.startswith("km²")
     for key in ("roster", "platforms", "plan", "evidence"):
@@ -238,3 +242,18 @@ def test_every_sheet_prints_one_page_wide_on_a4(blank):
         else:
             assert setup.orientation == "landscape", ws.title
             assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
+
+
+def test_no_sheet_the_county_fills_shows_an_english_code(blank):
+    """The codes the toolkit uses (cluster_output, safety_accident, little_giant …) stay in the schema."""
+    import re
+
+    _, wb = blank
+    codes = set(schema.indicator_ids()) | {i["id"] for i in schema.sheet("negative")["items"]}
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str):
+                    assert not (set(re.findall(r"[a-z_]{4,}", c.value)) & codes), (ws.title, c.coordinate, c.value)

@@ -8,12 +8,12 @@ the tests use it). The layout is the one the reader (``toolkit.intake.reader``) 
 
 - 填写说明: how to fill it in, the units, the template version;
 - 基本信息: one row per field (A 项目, B 填写内容, C 单位/说明, D 示例); the region is derived from the province;
-- 年度指标: one row per indicator (A 代码, B 指标, C 单位, D–F the three years in the header row, G 说明);
+- 年度指标: one row per indicator (A 序号, B 指标, C 单位, D–F the three years in the header row, G 说明);
 - 企业名单, 平台机构, 发展规划, 佐证材料: header in row 1, an example row (示例, skipped by the reader)
   in row 2, data from row 3;
-- 梯度企业数量: one row per tier (A 代码, B 称号, C 已知数量, D 其中属于主导产业, E 来源) for firms known
+- 梯度企业数量: one row per tier (A 序号, B 称号, C 已知数量, D 其中属于主导产业, E 来源) for firms known
   by number before the roster names them;
-- 负面清单: one fixed row per item (A 代码, B 事项, C 是否发生, D 说明).
+- 负面清单: one fixed row per item (A 序号, B 事项, C 是否发生, D 说明).
 
 Every closed choice is a drop-down (lists on the hidden sheet ``_lists``); the template version is
 recorded as the defined name ``clusterkit_template_version``.
@@ -93,7 +93,7 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
         "level": schema.choices("level"),
         "platform_kind": schema.choices("platform_kind"),
         "evidence_kinds": schema.choices("evidence_kinds"),
-        "indicator_ids": schema.choices("indicator_ids"),
+        "indicator_ids": list(schema.indicator_labels().values()),  # the county chooses by name
         "direction": ["越高越好", "越低越好"],
     }
     ranges = {}
@@ -238,11 +238,11 @@ def _basic(wb: Workbook, ranges, data: dict) -> None:
 def _indicators(wb: Workbook, years: list[int], data: dict) -> None:
     spec = schema.sheet("indicators")
     ws = wb.create_sheet(spec["title"])
-    heads = ["代码", "指标", "单位"] + [f"{y}年" for y in years] + ["说明"]
+    heads = ["序号", "指标", "单位"] + [f"{y}年" for y in years] + ["说明"]
     for col, text in enumerate(heads, start=1):
         _header(ws.cell(1, col), text)
     for r, row in enumerate(spec["rows"], start=2):
-        ws.cell(r, 1, row["id"]).font = EXAMPLE_FONT
+        ws.cell(r, 1, r - 1).font = EXAMPLE_FONT  # a number, not the toolkit's code: the reader goes by 指标
         ws.cell(r, 2, row["label"] + ("（必填）" if row.get("required") else "")).border = BORDER
         ws.cell(r, 3, row["unit"]).border = BORDER
         values = data.get(row["id"]) or []
@@ -284,9 +284,12 @@ def _table(wb: Workbook, key: str, ranges, rows: list[dict]) -> None:
             _number_validation(ws, f"{letter}3:{letter}{TABLE_ROWS + 2}", col["type"], col["label"])
         width = max(display_width(label), display_width(ex), 8)
         ws.column_dimensions[letter].width = min(max(width, 10), 48)
+    names = schema.indicator_labels() if key == "plan" else {}
     for r, row in enumerate(rows, start=3):
         for c, col in enumerate(cols, start=1):
             v = row.get(col["id"])
+            if col["id"] == "indicator" and v in names:
+                v = names[v]   # the county sees the indicator's name, never the toolkit's code
             if v is not None:
                 ws.cell(r, c, v)
     ws.freeze_panes = "B3" if key == "roster" else "A3"
@@ -298,11 +301,11 @@ def _tier_counts(wb: Workbook, data: dict) -> None:
 
     spec = schema.sheet("tier_counts")
     ws = wb.create_sheet(spec["title"])
-    heads = ["代码", "称号", "已知数量（家）", "其中属于主导产业（家）", "来源（如政府工作报告、公示名单）"]
+    heads = ["序号", "称号", "已知数量（家）", "其中属于主导产业（家）", "来源（如政府工作报告、公示名单）"]
     for col, text in enumerate(heads, start=1):
         _header(ws.cell(1, col), text)
     for r, (tier, label) in enumerate(TIERS.items(), start=2):
-        ws.cell(r, 1, tier).font = EXAMPLE_FONT
+        ws.cell(r, 1, r - 1).font = EXAMPLE_FONT
         ws.cell(r, 2, label).border = BORDER
         row = data.get(tier) or {}
         for col, key in ((3, "count"), (4, "leading"), (5, "basis")):
@@ -320,11 +323,11 @@ def _tier_counts(wb: Workbook, data: dict) -> None:
 def _negative(wb: Workbook, ranges, data: dict) -> None:
     spec = schema.sheet("negative")
     ws = wb.create_sheet(spec["title"])
-    for col, text in enumerate(["代码", "事项", "是否发生（是/否）*", "说明（发生的请说明）"], start=1):
+    for col, text in enumerate(["序号", "事项", "是否发生（是/否）*", "说明（发生的请说明）"], start=1):
         _header(ws.cell(1, col), text)
     n = len(spec["items"])
     for r, item in enumerate(spec["items"], start=2):
-        ws.cell(r, 1, item["id"]).font = EXAMPLE_FONT
+        ws.cell(r, 1, r - 1).font = EXAMPLE_FONT
         ws.cell(r, 2, item["label"]).border = BORDER
         answer = data.get(item["id"])
         note = ""

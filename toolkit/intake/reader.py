@@ -462,7 +462,7 @@ def _read_indicators(r: _Reader) -> tuple[list[int], dict[str, dict[int, Value]]
         row = by_id.get(row_spec["id"]) or by_label.get(_norm(row_spec["label"]))
         if row is None:
             r.add(ws.title, f"A{n}", f"缺少指标行「{row_spec['label']}」（代码 {row_spec['id']}）",
-                  "恢复该行：A 列代码和 B 列指标名称不要改动", ws.cell(n, 1).value)
+                  "恢复该行：B 列指标名称不要改动", ws.cell(n, 1).value)
             continue
         note = _row_note(r, ws, row, note_col, row_spec)
         unit_found = _norm(ws.cell(row, 3).value)
@@ -752,7 +752,7 @@ def _read_negative(r: _Reader) -> list[NegativeItem]:
     for n, item in enumerate(spec["items"], start=2):
         row = by_id.get(item["id"]) or by_label.get(_norm(item["label"]))
         if row is None:
-            r.add(ws.title, f"A{n}", f"缺少负面清单事项「{item['label']}」", "恢复该行（A 列代码、B 列事项不要改动）",
+            r.add(ws.title, f"A{n}", f"缺少负面清单事项「{item['label']}」", "恢复该行（B 列事项不要改动）",
                   ws.cell(n, 1).value)
             out.append(NegativeItem(item["id"], item["label"], None))
             continue
