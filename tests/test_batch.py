@@ -112,7 +112,7 @@ def test_both_failures_reported_with_reasons(crash_runs):
     corrupt, killed = by["linquan"], by["minshan"]
     assert corrupt.status == FAILED and killed.status == FAILED
     assert corrupt.ename == "IntakeError" and "intake.xlsx" in corrupt.evalue
-    assert "工作簿内容摘要" in corrupt.cell_heading  # check_workbook lists, require_client stops
+    assert "填报表内容摘要" in corrupt.cell_heading  # check_workbook lists, require_client stops
     assert killed.ename == "DeadKernelError" and "内核" in killed.reason
     assert "写出申报包" in killed.cell_heading
     # failed notebooks are kept for diagnosis, outside any package

@@ -262,7 +262,7 @@ def _county_answers(folder: Path, *, hostile_names: bool) -> None:
     wb = load_workbook(folder / "intake.xlsx")
     ws = wb["负面清单"]
     for row in range(2, ws.max_row + 1):
-        if ws.cell(row, 1).value in ("tax_evasion", "violation", "dishonesty"):
+        if any(w in str(ws.cell(row, 2).value) for w in ("偷税漏税", "违法违规", "严重失信")):   # the rows by their 事项
             ws.cell(row, 3).value = "是"
             ws.cell(row, 4).value = "2023年已整改，见佐证材料"
     if hostile_names:
