@@ -114,7 +114,7 @@ def test_both_failures_reported_with_reasons(crash_runs):
     assert corrupt.ename == "IntakeError" and "intake.xlsx" in corrupt.evalue
     assert "填报表内容摘要" in corrupt.cell_heading  # check_workbook lists, require_client stops
     assert killed.ename == "DeadKernelError" and "内核" in killed.reason
-    assert "写出申报包" in killed.cell_heading
+    assert "生成申报材料包" in killed.cell_heading
     # failed notebooks are kept for diagnosis, outside any package
     assert "failed" in Path(killed.notebook).parts
     assert after["failed_notebooks"] == ["linquan.ipynb", "minshan.ipynb"]
