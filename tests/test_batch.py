@@ -145,6 +145,17 @@ def test_rerun_completes_only_what_is_missing(crash_runs):
         assert Path(r.notebook).name == "client_report.ipynb"
 
 
+def test_every_xlsx_of_the_demo_run_holds_only_the_templates_formulas(crash_runs):
+    from xlsx_scan import live_formulas, unquoted_risky_text
+
+    *_, output = crash_runs
+    written = sorted(output.rglob("*.xlsx"))
+    assert {p.name for p in written} >= {"summary.xlsx", "附件2_推荐汇总表.xlsx"}
+    for path in written:
+        assert live_formulas(path) == [], path
+        assert unquoted_risky_text(path) == [], path
+
+
 # -- bad input and guarantees, with the stub notebook ----------------------------------------------------
 
 def _stub_batch(clients, output, **kw):

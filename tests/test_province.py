@@ -231,6 +231,15 @@ def test_the_table_notes_are_templates_a_consultancy_may_restyle(packages, tmp_p
     assert notes and "宁波市本轮推荐名额2个" in notes[0]
 
 
+def test_province_xlsx_tables_hold_no_formula(packages):
+    from xlsx_scan import live_formulas, unquoted_risky_text
+
+    tables = [p for p in province.write_province_tables(packages, 2025) if p.suffix == ".xlsx"]
+    assert len(tables) >= 4
+    for path in tables:
+        assert live_formulas(path, allowed={}) == [] and unquoted_risky_text(path) == [], path
+
+
 def test_a_damaged_package_is_skipped_with_a_warning(packages, capsys):
     (packages / "2025" / "浙江省" / "qingchuan" / "manifest.json").write_text("{broken", encoding="utf-8")
     files = province.write_province_tables(packages, 2025)

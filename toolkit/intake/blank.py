@@ -22,6 +22,7 @@ recorded as the defined name ``clusterkit_template_version``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit.core import atomic
 from toolkit.core.clock import today as today_of
+from toolkit.core.xlsx_safe import put
 
 from toolkit.intake import schema
 from toolkit.core.errors import ToolkitError
@@ -66,7 +68,7 @@ def display_width(text: Any) -> float:
 
 
 def _header(cell, text: str) -> None:
-    cell.value = text
+    put(cell, text)
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
     cell.border = BORDER
@@ -99,13 +101,13 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
     ranges = {}
     for i, name in enumerate(_LIST_COLUMNS, start=1):
         col = get_column_letter(i)
-        ws.cell(1, i, name)
+        put(ws.cell(1, i), name)
         for r, v in enumerate(values[name], start=2):
-            ws.cell(r, i, int(v) if name == "recognised_year" else v)
+            put(ws.cell(r, i), int(v) if name == "recognised_year" else v)
         ranges[name] = f"'{schema.LISTS_SHEET}'!${col}$2:${col}${len(values[name]) + 1}"
     # The template version, again (the defined name is the first place the reader looks).
-    ws.cell(1, len(_LIST_COLUMNS) + 2, schema.VERSION_NAME)
-    ws.cell(1, len(_LIST_COLUMNS) + 3, schema.version())
+    put(ws.cell(1, len(_LIST_COLUMNS) + 2), schema.VERSION_NAME)
+    put(ws.cell(1, len(_LIST_COLUMNS) + 3), schema.version())
     return ranges
 
 
@@ -186,7 +188,7 @@ def _instructions(wb: Workbook, cluster_name: str, years: list[int]) -> None:
         lines.append((f"{row['label']}：{row['unit']}", ""))
     lines.append(("集群面积：km²（平方公里）", ""))
     for r, (text, style) in enumerate(lines, start=1):
-        c = ws.cell(r, 1, text or None)
+        c = put(ws.cell(r, 1), text or None)
         c.alignment = Alignment(wrap_text=True, vertical="top")  # a long line wraps instead of running off
         if style == "title":
             c.font = Font(bold=True, size=14)
@@ -203,15 +205,15 @@ def _basic(wb: Workbook, ranges, data: dict) -> None:
     province_row = None
     for r, f in enumerate(spec["fields"], start=2):
         label = f["label"] + ("（必填）" if f.get("required") else "")
-        ws.cell(r, 1, label).border = BORDER
-        c = ws.cell(r, 2, data.get(f["id"]))
+        put(ws.cell(r, 1), label).border = BORDER
+        c = put(ws.cell(r, 2), data.get(f["id"]))
         c.border = BORDER
         c.fill = INPUT_FILL
         if f["id"] in ("contact_phone",):
             c.number_format = "@"
         note = " ".join(x for x in (f.get("unit", ""), f.get("help", "")) if x)
-        ws.cell(r, 3, note or None).alignment = WRAP
-        ex = ws.cell(r, 4, f.get("example"))
+        put(ws.cell(r, 3), note or None).alignment = WRAP
+        ex = put(ws.cell(r, 4), f.get("example"))
         ex.font = EXAMPLE_FONT
         if f["type"] == "choice":
             _validation(ws, ranges, f["choices"], f"B{r}", f["label"])
@@ -221,13 +223,13 @@ def _basic(wb: Workbook, ranges, data: dict) -> None:
             province_row = r
     # The region, derived from the province (not typed; the reader derives it the same way).
     r = len(spec["fields"]) + 2
-    ws.cell(r, 1, "所属区域（自动）").font = EXAMPLE_FONT
+    put(ws.cell(r, 1), "所属区域（自动）").font = EXAMPLE_FONT
     if province_row:
         region = REGIONS.get(str(data.get("province") or ""), "")
         c = ws.cell(r, 2)
         c.value = f"=IFERROR(VLOOKUP(B{province_row},'{schema.LISTS_SHEET}'!$A$2:$B$40,2,FALSE),\"\")"
         c.font = EXAMPLE_FONT
-        ws.cell(r, 3, "由所在省份自动确定（东部/中部/西部/东北），无需填写" + (f"；当前：{region}" if region else ""))
+        put(ws.cell(r, 3), "由所在省份自动确定（东部/中部/西部/东北），无需填写" + (f"；当前：{region}" if region else ""))
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 50
@@ -242,18 +244,18 @@ def _indicators(wb: Workbook, years: list[int], data: dict) -> None:
     for col, text in enumerate(heads, start=1):
         _header(ws.cell(1, col), text)
     for r, row in enumerate(spec["rows"], start=2):
-        ws.cell(r, 1, r - 1).font = EXAMPLE_FONT  # a number, not the toolkit's code: the reader goes by 指标
-        ws.cell(r, 2, row["label"] + ("（必填）" if row.get("required") else "")).border = BORDER
-        ws.cell(r, 3, row["unit"]).border = BORDER
+        put(ws.cell(r, 1), r - 1).font = EXAMPLE_FONT  # a number, not the toolkit's code: the reader goes by 指标
+        put(ws.cell(r, 2), row["label"] + ("（必填）" if row.get("required") else "")).border = BORDER
+        put(ws.cell(r, 3), row["unit"]).border = BORDER
         values = data.get(row["id"]) or []
         for i in range(len(years)):
-            c = ws.cell(r, 4 + i, values[i] if i < len(values) else None)
+            c = put(ws.cell(r, 4 + i), values[i] if i < len(values) else None)
             c.fill = INPUT_FILL
             c.border = BORDER
             c.number_format = "0" if row["type"] == "integer" else "General"
         last = get_column_letter(3 + len(years))
         _number_validation(ws, f"D{r}:{last}{r}", row["type"], row["label"])
-        ws.cell(r, 4 + len(years), schema.indicator_help(row) or None)
+        put(ws.cell(r, 4 + len(years)), schema.indicator_help(row) or None)
     for col, w in zip("ABCDEFG", (18, 30, 14, 14, 14, 14, 30)):
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "D2"
@@ -271,7 +273,7 @@ def _table(wb: Workbook, key: str, ranges, rows: list[dict]) -> None:
         ex = col.get("example")
         if c == 1:
             ex = f"{schema.EXAMPLE_MARK}：{ex}"
-        cell = ws.cell(2, c, ex if ex not in ("", None) else None)
+        cell = put(ws.cell(2, c), ex if ex not in ("", None) else None)
         cell.font = EXAMPLE_FONT
         cell.fill = EXAMPLE_FILL
         letter = get_column_letter(c)
@@ -291,7 +293,7 @@ def _table(wb: Workbook, key: str, ranges, rows: list[dict]) -> None:
             if col["id"] == "indicator" and v in names:
                 v = names[v]   # the county sees the indicator's name, never the toolkit's code
             if v is not None:
-                ws.cell(r, c, v)
+                put(ws.cell(r, c), v)
     ws.freeze_panes = "B3" if key == "roster" else "A3"
 
 
@@ -327,16 +329,16 @@ def _negative(wb: Workbook, ranges, data: dict) -> None:
         _header(ws.cell(1, col), text)
     n = len(spec["items"])
     for r, item in enumerate(spec["items"], start=2):
-        ws.cell(r, 1, r - 1).font = EXAMPLE_FONT
-        ws.cell(r, 2, item["label"]).border = BORDER
+        put(ws.cell(r, 1), r - 1).font = EXAMPLE_FONT
+        put(ws.cell(r, 2), item["label"]).border = BORDER
         answer = data.get(item["id"])
         note = ""
         if isinstance(answer, tuple):
             answer, note = answer
-        c = ws.cell(r, 3, answer)
+        c = put(ws.cell(r, 3), answer)
         c.fill = INPUT_FILL
         c.border = BORDER
-        ws.cell(r, 4, note or None)
+        put(ws.cell(r, 4), note or None)
     _validation(ws, ranges, "yes_no", f"C2:C{n + 1}", "是否发生")
     for col, w in zip("ABCD", (20, 50, 20, 40)):
         ws.column_dimensions[col].width = w
@@ -403,6 +405,14 @@ def build_workbook(cluster_name: str, years: list[int], data: dict | None = None
     wb.properties.keywords = f"{schema.VERSION_NAME}={version}"
     wb.active = 0
     return wb
+
+
+@functools.lru_cache(maxsize=1)
+def template_formulas() -> dict[tuple[str, str], str]:
+    """(sheet, cell) → formula, for the formulas the template itself writes (the annotated copy keeps these)."""
+    wb = build_workbook("-", default_years())
+    return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for c in ws._cells.values()
+            if c.data_type == "f" and isinstance(c.value, str)}
 
 
 def save_workbook(wb: Workbook, path: Path | str) -> Path:

@@ -23,6 +23,7 @@ from openpyxl.styles import Font, PatternFill
 
 from toolkit.core import atomic
 from toolkit.core.errors import ToolkitError
+from toolkit.core.xlsx_safe import put
 from toolkit.intake import schema
 from toolkit.intake.blank import build_workbook, save_workbook
 from toolkit.intake.model import TIERS, Client
@@ -108,10 +109,10 @@ def carry_over(old: Path | str, new: Path | str, years: list[int]) -> tuple[Path
 
     ws = wb.worksheets[0]
     row = ws.max_row + 2
-    ws.cell(row, 1, f"本工作簿由上一轮工作簿延续生成（{old.name}，指标年度{client.years[0]}—{client.years[-1]}年）："
-                    "橙色单元格须填写或确认").font = Font(bold=True)
+    put(ws.cell(row, 1), f"本工作簿由上一轮工作簿延续生成（{old.name}，指标年度{client.years[0]}—{client.years[-1]}年）："
+                         "橙色单元格须填写或确认").font = Font(bold=True)
     for i, text in enumerate(refresh, start=1):
-        ws.cell(row + i, 1, f"{i}. {text}")
+        put(ws.cell(row + i, 1), f"{i}. {text}")
     save_workbook(wb, target)
     atomic.make_dirs(new / "evidence")
     return target, refresh

@@ -28,7 +28,12 @@ Public API::
     write_annotated(result, out) -> Path     # copy with problem cells filled and commented + 问题清单
     format_report(result) -> str             # every problem by sheet and a count line (`clusterkit check`)
 
-The client's workbook is only ever read (its bytes are loaded once into memory).
+The client's workbook is only ever read (its bytes are loaded once into memory). Before openpyxl
+loads it, it is sized from its XML (``toolkit.core.xlsx_safe.measure``): a workbook that would need
+more than 200 MB of memory (one merged range over a million cells, a hundred thousand pasted rows) is
+refused with a message naming the sheet. The tables (企业名单, 平台机构, 发展规划, 佐证材料) are read
+to their last row with a value, up to ``MAX_DATA_ROWS`` rows under the header; a table longer than
+that is an error naming the sheet, never cut short.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.core import xlsx_safe
 from toolkit.intake import cells, evidence, plausibility, schema
 from toolkit.core.errors import IntakeError, Problem, ToolkitError
 from toolkit.intake.model import (
@@ -57,6 +63,17 @@ _FAIL = object()  # a cell whose value could not be read (a problem was recorded
 _CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,6}$")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _KIND_SPLIT = re.compile(r"[、,，;；\n]+")
+MAX_DATA_ROWS = 20_000  # rows under a table's header; far above any county's roster, platforms, plan or evidence
+
+
+def _table_titles() -> set[str]:
+    return {_norm(spec["title"]) for spec in schema.load_schema()["sheets"].values() if spec.get("kind") == "table"}
+
+
+def _row_limit(title: str) -> int | None:
+    """The rows a sheet may hold under its header: ``MAX_DATA_ROWS`` for a table, no limit for the others
+    (they are read by label within their first rows; their size counts towards the memory budget)."""
+    return MAX_DATA_ROWS if _norm(title) in _table_titles() else None
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,9 @@ class _Reader:
         src = self.src(ws, row, col)
         return Value(_val(v), src, error=self.cell_error(ws.title, src.cell) if v is _FAIL else "", note=note)
 
+    def refuse(self, exc: xlsx_safe.WorkbookTooLarge) -> None:
+        self.add(exc.sheet, exc.cell, exc.message, exc.fix)
+
     # -- opening ----------------------------------------------------------------------------
     def open(self) -> bool:
         new_client = "用 `clusterkit new-client` 生成新的工作簿，把数据复制进去"
@@ -193,7 +213,11 @@ class _Reader:
             self.fatal(f"{self.path} 是文件夹，不是工作簿", "给出客户文件夹或其中的 intake.xlsx")
             return False
         try:
+            xlsx_safe.check_file_size(self.file, self.path.stat().st_size)
             self._data = self.path.read_bytes()
+        except xlsx_safe.WorkbookTooLarge as exc:
+            self.refuse(exc)
+            return False
         except OSError as exc:
             self.fatal(f"无法读取文件（{exc.strerror or exc}）", "检查文件权限，或关闭正在占用它的程序")
             return False
@@ -212,6 +236,11 @@ class _Reader:
         if not zipfile.is_zipfile(io.BytesIO(data)):
             self.fatal("文件已损坏或不是 Excel 工作簿（.xlsx）",
                        "请县里重新导出/发送原文件；仍不行就" + new_client)
+            return False
+        try:  # sized before openpyxl builds it: a small file can unpack to gigabytes of cells
+            xlsx_safe.measure(data, self.file, row_limit=_row_limit)
+        except xlsx_safe.WorkbookTooLarge as exc:
+            self.refuse(exc)
             return False
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -546,11 +575,20 @@ def _table_columns(r: _Reader, ws, key: str) -> dict[str, int]:
     return out
 
 
+def _last_row(ws) -> int:
+    """The last row holding a value (a sheet's max_row also counts formatted empty cells far below)."""
+    return max((row for (row, _), cell in ws._cells.items() if cell.value is not None), default=1)
+
+
 def _table_rows(r: _Reader, ws, key: str, cols: dict[str, int]):
     """Yield (row number, {column id: parsed value}) for each data row; skips blank and 示例 rows."""
     spec = schema.sheet(key)
     specs = {c["id"]: c for c in spec["columns"]}
-    last = min(ws.max_row, 5000)
+    last = _last_row(ws)
+    if last > MAX_DATA_ROWS + 1:  # a header row, then the data
+        exc = xlsx_safe.too_many_rows(r.file, ws.title, last, MAX_DATA_ROWS)
+        r.add(ws.title, None, exc.message, exc.fix)
+        return
     for row in range(2, last + 1):
         raws = {cid: ws.cell(row, c).value for cid, c in cols.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raws.values()):
@@ -963,7 +1001,13 @@ def default_annotated_path(workbook: Path) -> Path:
 def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
     """A copy of the checked workbook: problem cells filled red (有误), blue (待补充) or yellow (提示)
     with a comment giving the message and the fix, and a 问题清单 sheet listing every problem. Written
-    atomically; the client's file is only read."""
+    atomically; the client's file is only read.
+
+    The copy carries no live formula of the county's: a formula cell holds the result the workbook had
+    saved for it (what the county saw, and what the reader read), or its text when none was saved
+    (``=D8+E8``); only the template's own formula (the region derived from the province) stays live. Every
+    text that could run as a formula is stored as text (``xlsx_safe``), and links to other workbooks are
+    dropped."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -978,11 +1022,18 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
         raise IntakeError([p for p in result.problems] or "工作簿无法打开", file=str(result.workbook))
     try:
         data = Path(result.workbook).read_bytes()
+    except OSError as exc:
+        raise IntakeError(f"无法读取工作簿以生成标注副本（{exc.strerror or exc}）", file=str(result.workbook)) from exc
+    if result.sha256 and hashlib.sha256(data).hexdigest() != result.sha256:
+        raise IntakeError("工作簿在检查之后被改动了，未生成标注副本：请重新运行 clusterkit check", file=str(result.workbook))
+    xlsx_safe.measure(data, Path(result.workbook).name, row_limit=_row_limit)
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
     except Exception as exc:
         raise IntakeError(f"无法打开工作簿以生成标注副本（{type(exc).__name__}）", file=str(result.workbook)) from exc
+    _values_not_formulas(wb, data)
     by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
     for p in result.problems:
         if p.sheet and p.cell and p.sheet in wb.sheetnames and _CELL_RE.match(p.cell):
@@ -1009,21 +1060,21 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
         del wb[PROBLEMS_SHEET]
     ws = wb.create_sheet(PROBLEMS_SHEET, 0)
     heads = ["序号", "类别", "工作表", "单元格", "内容", "填写的值", "问题", "改法"]
-    for c, h in enumerate(heads, start=1):
-        ws.cell(1, c, h).font = Font(bold=True)
+    xlsx_safe.put_row(ws, 1, heads)
+    for c in range(1, len(heads) + 1):
+        ws.cell(1, c).font = Font(bold=True)
     for n, p in enumerate(result.problems, start=1):
         label = getattr(p, "label", "")
         row = [n, KIND_NAMES.get(p.severity, "提示"), p.sheet or "", p.cell or "", label,
                None if p.value is None else str(p.value), p.message, p.fix]
-        for c, v in enumerate(row, start=1):
-            ws.cell(n + 1, c, v)
+        xlsx_safe.put_row(ws, n + 1, row)
         ws.cell(n + 1, 2).fill = PatternFill("solid", fgColor=FILLS.get(p.severity, WARNING_FILL))
         if p.sheet and p.cell and p.sheet in wb.sheetnames and _CELL_RE.match(p.cell):
             link = ws.cell(n + 1, 4)
             link.hyperlink = f"#'{p.sheet}'!{p.cell}"
             link.font = Font(color="0563C1", underline="single")
     if not result.problems:
-        ws.cell(2, 1, "未发现问题。")
+        xlsx_safe.put(ws.cell(2, 1), "未发现问题。")
     for col, w in zip("ABCDEFGH", (6, 10, 12, 8, 26, 20, 50, 50)):
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "A2"
@@ -1031,6 +1082,39 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
     with atomic.atomic_path(out) as tmp:  # an unwritable folder is a ToolkitError naming it
         wb.save(tmp)
     return out
+
+
+def _values_not_formulas(wb, data: bytes) -> None:
+    """Every county formula in ``wb`` replaced by its saved result (or its text when none was saved);
+    every other text that could run as a formula neutralised. The template's own formulas stay."""
+    from openpyxl.cell.cell import MergedCell
+
+    from toolkit.intake.blank import template_formulas
+
+    own = template_formulas()
+    cached = None
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):  # the cells that exist (iter_rows would create the rest)
+            if isinstance(cell, MergedCell):
+                continue
+            if cell.data_type != "f":
+                xlsx_safe.neutralise(cell)
+                continue
+            text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None) or ""
+            if own.get((ws.title, cell.coordinate)) == text:
+                continue
+            if cached is None:
+                import openpyxl
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
+            try:
+                value = cached[ws.title][cell.coordinate].value
+            except KeyError:
+                value = None
+            cell.value = None
+            xlsx_safe.put(cell, text if value is None else value)
 
 
 def format_report(result: CheckResult) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from toolkit.core import formatting as fmt
 from toolkit.core.atomic import atomic_path
+from toolkit.core.xlsx_safe import put_row
 from toolkit.core.errors import ToolkitError
 from toolkit.core.naming import inside, safe_name
 from toolkit.province.decision import Decision, ProvinceDecision, decide_round
@@ -75,16 +76,15 @@ def write_xlsx(rows: list[dict[str, str]], columns, out: Path, *, title: str, no
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总表"
-    ws.append([title])
+    put_row(ws, 1, [title])  # every value through put_row: a county's text is stored as text, never a formula
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([label for _, label in columns])
+    put_row(ws, 2, [label for _, label in columns])
     for cell in ws[2]:
         cell.font = Font(bold=True)
-    for r in rows:
-        ws.append([r.get(k, "") for k, _ in columns])
-    ws.append([])
-    for n in notes:
-        ws.append([n])
+    for i, r in enumerate(rows, start=3):
+        put_row(ws, i, [r.get(k, "") for k, _ in columns])
+    for i, n in enumerate(notes, start=len(rows) + 4):
+        put_row(ws, i, [n])
     widths = {"no": 6, "name": 30, "place": 16, "flags": 50, "decision": 18}
     for i, (k, _) in enumerate(columns, 1):
         ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = widths.get(k, 14)

@@ -72,6 +72,7 @@ from toolkit.core.errors import BatchError, RulebookError
 from toolkit.core.hashing import sha256_file
 from toolkit.core.naming import inside, safe_name
 from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, templates_dir
+from toolkit.core.xlsx_safe import put_row
 from toolkit.package.manifest import package_complete
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
@@ -1007,12 +1008,12 @@ def _write_summary(result: BatchResult) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "批处理结果"
-    ws.append([title for _, title, _ in SUMMARY_COLUMNS])
+    put_row(ws, 1, [title for _, title, _ in SUMMARY_COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     red = PatternFill("solid", fgColor="F8D7DA")
     rows = list(result.runs) + ([result.province] if result.province else [])
-    for run in rows:
+    for row, run in enumerate(rows, start=2):
         d = run.to_dict()
         values = []
         for key, _, _ in SUMMARY_COLUMNS:
@@ -1022,9 +1023,9 @@ def _write_summary(result: BatchResult) -> None:
             elif key == "duration":
                 v = round(v or 0, 1)
             values.append(v)
-        ws.append(values)
+        put_row(ws, row, values)  # a folder name or a reason is stored as text, never a formula
         if run.status == FAILED:
-            for cell in ws[ws.max_row]:
+            for cell in ws[row]:
                 cell.fill = red
     for col, (_, _, width) in enumerate(SUMMARY_COLUMNS, start=1):
         ws.column_dimensions[ws.cell(1, col).column_letter].width = width
