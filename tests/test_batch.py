@@ -81,7 +81,7 @@ def crash_runs(tmp_path_factory):
         "minshan_dirs": list((output / "2025").rglob("minshan")),
         "failed_notebooks": sorted(p.name for p in (output / "batch" / "failed").glob("*.ipynb")),
         "manifest": json.loads(first.manifest.read_text(encoding="utf-8")),
-        "summary": [[c.value for c in row] for row in load_workbook(first.summary).active.iter_rows()],
+        "summary": [[c.value for c in row] for row in load_workbook(first.summary)["运行明细"].iter_rows()],
     }
     # Repair the workbook; no kernel is killed this time.
     (clients[1] / "intake.xlsx").write_bytes(good_linquan)

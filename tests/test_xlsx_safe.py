@@ -172,7 +172,7 @@ def test_batch_summary_stores_a_hostile_folder_name_as_text(tmp_path, monkeypatc
                        progress=False, timeout=60)
     assert live_formulas(result.summary, allowed={}) == []
     assert unquoted_risky_text(result.summary) == []
-    ws = openpyxl.load_workbook(result.summary).active
+    ws = openpyxl.load_workbook(result.summary)["运行明细"]
     assert [ws.cell(1, 10).value, ws.cell(2, 10).value, ws.cell(3, 10).value] == ["客户文件夹", odd, "=1+1"]
 
 

@@ -66,14 +66,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from toolkit import __version__
-from toolkit.core.atomic import (OWNER_ENV, atomic_path, ensure_owner_alive, make_dirs, owner_token, remove_leftovers,
+from toolkit.core.atomic import (OWNER_ENV, ensure_owner_alive, make_dirs, owner_token, remove_leftovers,
                                  write_text, writing)
 from toolkit.core.errors import BatchError, RulebookError
 from toolkit.core.hashing import sha256_file
 from toolkit.core.naming import inside, safe_name
 from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, templates_dir
-from toolkit.core.xlsx_safe import put_row
 from toolkit.package.manifest import package_complete
+from toolkit.run.portfolio import write_portfolio
 
 CLIENT_NOTEBOOK = "client_report.ipynb"
 PROVINCE_NOTEBOOK = "province_summary.ipynb"
@@ -846,7 +846,7 @@ def run_batch(
                              manifest=batch_dir / "run-manifest.json", summary=batch_dir / "summary.xlsx")
         _write_manifest(result, round_=round_, rulebook=rulebook, jobs=jobs, kernel_name=kernel_name,
                         notebook=notebook)
-        _write_summary(result)
+        write_portfolio(result, round_year=round_)
         return result
     finally:
         if server is not None:
@@ -991,47 +991,3 @@ def _write_manifest(result: BatchResult, *, round_: int, rulebook, jobs: int, ke
         "province": result.province.to_dict() if result.province else None,
     }
     write_text(result.manifest, json.dumps(data, ensure_ascii=False, indent=1, default=str))
-
-
-SUMMARY_COLUMNS = [
-    ("client_id", "客户", 16), ("status", "状态", 12), ("duration", "用时（秒）", 10),
-    ("cell", "出错单元格", 10), ("cell_heading", "所在步骤", 18), ("ename", "错误类型", 18),
-    ("reason", "原因", 60), ("package", "申报包", 50), ("notebook", "执行后的笔记本", 50),
-    ("client", "客户文件夹", 40),
-]
-
-
-def _write_summary(result: BatchResult) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "批处理结果"
-    put_row(ws, 1, [title for _, title, _ in SUMMARY_COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    red = PatternFill("solid", fgColor="F8D7DA")
-    rows = list(result.runs) + ([result.province] if result.province else [])
-    for row, run in enumerate(rows, start=2):
-        d = run.to_dict()
-        values = []
-        for key, _, _ in SUMMARY_COLUMNS:
-            v = d.get(key)
-            if key == "status":
-                v = STATUS_ZH.get(v, v)
-            elif key == "duration":
-                v = round(v or 0, 1)
-            values.append(v)
-        put_row(ws, row, values)  # a folder name or a reason is stored as text, never a formula
-        if run.status == FAILED:
-            for cell in ws[row]:
-                cell.fill = red
-    for col, (_, _, width) in enumerate(SUMMARY_COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, col).column_letter].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    with atomic_path(result.summary) as tmp:
-        wb.save(tmp)
