@@ -88,6 +88,19 @@ def cmd_new_client(args) -> int:
     from toolkit.intake import schema
     from toolkit.intake.blank import default_years, new_client
 
+    if args.from_dir:
+        from toolkit.assess.schedule import round_of_window
+        from toolkit.intake.carry_over import carry_over
+
+        years = sorted(args.years or default_years())
+        target, refresh = carry_over(args.from_dir, args.dir, years)
+        print(f"已生成 {target}（由 {args.from_dir} 延续，指标年度 {years[0]}—{years[-1]}，"
+              f"对应{round_of_window(years) or '—'}年度）")
+        print("须刷新：", *[f"  {i}. {t}" for i, t in enumerate(refresh, 1)], sep="\n")
+        return 0
+    if not args.name:
+        raise ToolkitError("new-client 须给出 --name 集群名称（或用 --from 上一轮客户文件夹 延续）")
+
     target = new_client(args.dir, args.name, args.years, force=args.force)
     years = sorted(args.years or default_years())
     print(f"已生成 {target}（模板版本 {schema.version()}，指标年度 {years[0]}—{years[-1]}）")
@@ -111,6 +124,20 @@ def cmd_check(args) -> int:
     return 1 if result.errors else 0  # 待补充 and 提示 alone: 0 (blanks are incompleteness, not errors)
 
 
+def _rounds(args, client):
+    """The data round and the plan round of ``client`` on --today (toolkit.assess.schedule.choose_rounds);
+    the notes are printed on stderr."""
+    from toolkit.assess.schedule import choose_rounds
+
+    choice = choose_rounds(client.years, client.recommender or client.province, args.round or _settings_round(),
+                           getattr(args, "today", None), folder=str(args.dir))
+    for n in choice.notes:
+        _err(f"注意：{n}")
+    if choice.plan.projected:
+        _err(f"注意：{choice.plan.projection_note}")
+    return choice
+
+
 def cmd_assess(args) -> int:
     from toolkit.assess.assessment import assess, format_table, remove_stale, write_json, write_workbook
     from toolkit.intake.reader import read_partial, resolve_paths
@@ -120,7 +147,8 @@ def cmd_assess(args) -> int:
     try:
         client = read_partial(args.dir)   # blanks are incompleteness: the assessment always runs
         out = out or client.folder / "assessment.json"
-        a = assess(client, args.rulebook, args.round, western_relaxation=args.western_relaxation)
+        choice = _rounds(args, client)
+        a = assess(client, args.rulebook, choice.data, western_relaxation=args.western_relaxation)
     except ToolkitError:
         for p in remove_stale(out or folder / "assessment.json"):
             _err(f"已删除之前的 {p}：本次评估未能完成，旧结论不再对应当前的工作簿或规则")
@@ -137,9 +165,11 @@ def cmd_assess(args) -> int:
 
 
 def cmd_package(args) -> int:
+    from toolkit.intake.reader import read_partial
     from toolkit.package.writer import build_package
 
-    result = build_package(args.dir, round=args.round, rulebook=args.rulebook, output=args.output,
+    choice = _rounds(args, read_partial(args.dir))
+    result = build_package(args.dir, round=choice.data, today=args.today, rulebook=args.rulebook, output=args.output,
                            western_relaxation=args.western_relaxation)
     a = result.assessment
     print(f"申报材料包：{result.path}")
@@ -153,6 +183,9 @@ def cmd_province(args) -> int:
     from toolkit.province.decision import decide_round
     from toolkit.province.tables import write_province_tables
 
+    from toolkit.assess.rounds import default_round
+
+    args.round = args.round or _settings_round() or str(default_round())
     files = write_province_tables(args.output, args.round)  # damaged packages are named on stderr
     if not files:
         _err(f"未找到 {args.round} 年度可用的申报材料包：请先运行 clusterkit package 或 clusterkit batch。")
@@ -167,19 +200,21 @@ def cmd_province(args) -> int:
 
 def cmd_brief(args) -> int:
     from toolkit.assess.assessment import assess
-    from toolkit.assess.rounds import load_round
     from toolkit.core.clock import today as today_of
     from toolkit.documents import briefing
     from toolkit.intake.reader import read_client
 
     today = today_of(args.today)  # a mistyped --today stops here, before anything is read
     client = read_client(args.dir)
-    rnd = load_round(args.round) if args.round else None
+    rnd = _rounds(args, client).data
     a = assess(client, args.rulebook, rnd, western_relaxation=args.western_relaxation)
     folder = briefing.brief_dir(args.output, getattr(rnd, "year", None) or "no-round", client)
     files = briefing.write_brief(client, a, rnd, folder, today=today)
     print(briefing.verdict_sentence(a))
     print(briefing.deadline_sentence(briefing.deadline_for(client, rnd, today)))
+    past = briefing.schedule(client, a, rnd, today)["past_sentence"]
+    if past:
+        print(past)
     for name, path in files.items():
         print(f"  {name}: {path}")
     return 0
@@ -225,7 +260,9 @@ def cmd_rulebook_check(args) -> int:
 def cmd_rulebook_diff(args) -> int:
     from toolkit.assess.audit import diff_rulebooks, format_diff
 
-    diffs = diff_rulebooks(args.old, args.new, args.clients, round=args.round)
+    from toolkit.assess.rounds import default_round
+
+    diffs = diff_rulebooks(args.old, args.new, args.clients, round=args.round or default_round())
     print(format_diff(diffs, args.old, args.new))
     return 1 if any(d.error for d in diffs) else 0
 
@@ -305,20 +342,26 @@ def _settings():
 
 
 def _default_round() -> str:
-    from toolkit.assess.rounds import default_round
+    return "截止日期未过的下一轮，通知未发布的标注“预计”"
 
-    s = _settings()
-    return str(s.round if s.round is not None else default_round())
+
+
+def _settings_round():
+    """The project folder's round (clusterkit.toml), if it sets one: taken as --round."""
+    return _settings().round
+
+
+ROUND_HELP = ("申报年度（data/rounds 中的年份），须与填报表的三个指标年度相符；默认：填报表本身对应的年度，"
+              "计划按截止日期未过的下一轮安排（通知未发布的年度标注“预计”）")
 
 
 def _add_rulebook_round(p: argparse.ArgumentParser, *, round_default: bool = True) -> None:
     p.add_argument("--rulebook", default=None,
                    help="规则库：data/criteria 中的编号（national-2022、yunnan、shanghai、review-2022 等）或自己的 YAML 文件；"
                         "默认：申报类型为复核的用 review-2022，其余用 national-2022（省级规则库须在此指定）")
-    if round_default:
-        p.add_argument("--round", default=_default_round(), help="申报年度（data/rounds 中的年份；默认：%(default)s）")
-    else:  # batch: no default here, so that a -p round can be told from an explicit --round
-        p.add_argument("--round", default=None, help=f"申报年度（data/rounds 中的年份；默认：{_default_round()}）")
+    p.add_argument("--round", default=None, help=ROUND_HELP)
+    if round_default:  # batch: the notebooks take no --today
+        p.add_argument("--today", default=None, help="制订计划所用的日期（YYYY-MM-DD；默认：今天）")
     p.add_argument("--western-relaxation", action="store_true",
                    help="对西部省份的客户采用本年度的“西部地区可适当放宽”设置（开启时每份输出都会注明）")
 
@@ -343,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-client", help="建立客户文件夹，生成发给县里填写的空白数据填报表")
     p.add_argument("dir", metavar="客户文件夹", help="要建立的客户文件夹")
-    p.add_argument("--name", required=True, help="集群名称，如 某某县智能家电产业集群")
+    p.add_argument("--name", default=None, help="集群名称，如 某某县智能家电产业集群（用 --from 时不需要）")
+    p.add_argument("--from", dest="from_dir", default=None, metavar="上一轮客户文件夹",
+                   help="由上一轮的客户文件夹延续：企业名单、平台、规划和佐证材料清单沿用，指标年度顺延")
     p.add_argument("--years", nargs=3, type=int, metavar="年份",
                    help="三个指标年度（默认：今年之前的三个年度）")
     p.add_argument("--force", action="store_true", help="覆盖已有的 intake.xlsx")
@@ -369,14 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("province", help="由材料包生成省级汇总表（附件2、附件4）")
     p.add_argument("output", metavar="输出文件夹", help="批量运行的输出文件夹（内有 <年度>/<推荐单位>/<客户> 材料包）")
-    p.add_argument("--round", default=_default_round(), help="申报年度（默认：%(default)s）")
+    p.add_argument("--round", default=None, help=f"申报年度（默认：{_default_round()}）")
     p.set_defaults(handler=cmd_province)
 
     p = sub.add_parser("brief", help="为一个客户生成简报图表、简报和申报服务方案")
     p.add_argument("dir", metavar="客户文件夹", help="客户文件夹")
     _add_rulebook_round(p)
     _output(p)
-    p.add_argument("--today", default=None, help="计算距截止日期天数所用的日期（YYYY-MM-DD）")
     p.set_defaults(handler=cmd_brief)
 
     p = sub.add_parser("batch", help="逐个客户运行笔记本并生成材料包（同时运行 N 个），最后生成省级汇总表")

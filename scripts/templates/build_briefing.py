@@ -66,6 +66,30 @@ def _charts(doc):
     _p(doc, "{%p endfor %}")
 
 
+def _stakes(doc):
+    """A recognised cluster's review: what it decides, on page 1."""
+    _p(doc, "{%p if stakes_sentence %}")
+    _p(doc, "{{ stakes_sentence }}", bold=True, colour="B00000")
+    _p(doc, "{%p endif %}")
+
+
+def _round_notes(doc):
+    _p(doc, "{%p for n in round_notes %}")
+    _p(doc, "{{ n }}", size=10.5, colour="B35C00")
+    _p(doc, "{%p endfor %}")
+
+
+def _outlook(doc):
+    """History gaps are met by a later round, never by a task: the earliest round, with its assumptions."""
+    _p(doc, "{%p if outlook %}")
+    _p(doc, "申报时机（往年数据不能调整，按以后年度的三年窗口测算）：", bold=True)
+    _p(doc, "{%p for s in outlook %}")
+    _p(doc, "{{ s }}。")
+    _p(doc, "{%p endfor %}")
+    _p(doc, "测算假设：{{ outlook_assumptions|join('；') }}。", size=10.5)
+    _p(doc, "{%p endif %}")
+
+
 def build_memo() -> Path:
     doc = house.new_document(body_pt=12)
     doc.add_paragraph("{{ cluster_name }}申报准备情况简报", style="Title")
@@ -73,7 +97,15 @@ def build_memo() -> Path:
     _p(doc, "{{ round_label }}", align="center", size=10.5)
     doc.add_paragraph("一、结论", style="Heading 1")
     _p(doc, "{{ verdict_sentence }}", bold=True)
+    _stakes(doc)
     _p(doc, "{{ deadline_sentence }}")
+    _p(doc, "{%p if past_sentence %}")
+    _p(doc, "{{ past_sentence }}", bold=True, colour="B00000")
+    _p(doc, "{%p endif %}")
+    _round_notes(doc)
+    _p(doc, "{%p if western_sentence %}")
+    _p(doc, "{{ western_sentence }}", colour="B35C00")
+    _p(doc, "{%p endif %}")
     _p(doc, "{%p if settings_sentence %}")
     _p(doc, "{{ settings_sentence }}")
     _p(doc, "{%p endif %}")
@@ -86,6 +118,7 @@ def build_memo() -> Path:
     _p(doc, "{%p else %}")
     _p(doc, "各项指标均已达标，无需补足的差距。")
     _p(doc, "{%p endif %}")
+    _outlook(doc)
     doc.add_paragraph("三、图表", style="Heading 1")
     _charts(doc)
     doc.add_paragraph("四、说明", style="Heading 1")
@@ -104,6 +137,11 @@ def build_proposal() -> Path:
 
     doc.add_paragraph("一、现状诊断", style="Heading 1")
     _p(doc, "{{ verdict_sentence }}", bold=True)
+    _stakes(doc)
+    _p(doc, "{%p if past_sentence %}")
+    _p(doc, "{{ past_sentence }}", bold=True, colour="B00000")
+    _p(doc, "{%p endif %}")
+    _round_notes(doc)
     _p(doc, "{%p if gaps %}")
     _p(doc, "对照{{ rulebook_title }}，需补足的差距如下：").paragraph_format.keep_with_next = True  # stays with its table
     _loop_table(doc, ["条款", "指标", "结论", "现状与要求", "补足所需"],
@@ -112,12 +150,10 @@ def build_proposal() -> Path:
     _p(doc, "{%p else %}")
     _p(doc, "各项指标均已达标，工作重点是把数据和佐证材料整理到位、按时报送。")
     _p(doc, "{%p endif %}")
+    _outlook(doc)
 
     doc.add_paragraph("二、时间安排", style="Heading 1")
     _p(doc, "{{ deadline_sentence }}")
-    _p(doc, "{%p if past_sentence %}")
-    _p(doc, "{{ past_sentence }}", bold=True, colour="B00000")
-    _p(doc, "{%p endif %}")
     _p(doc, "{{ schedule_basis }}").paragraph_format.keep_with_next = True  # stays with its table
     _loop_table(doc, ["关键节点", "时间", "说明"], ["{{ m.name }}", "{{ m.when }}", "{{ m.note }}"],
                 "m in milestones", [40, 40, 76])
@@ -127,6 +163,8 @@ def build_proposal() -> Path:
     _loop_table(doc, ["序号", "工作任务", "提供部门", "完成时限", "对应差距"],
                 ["{{ t.no }}", "{{ t.what }}", "{{ t.who }}", "{{ t.when }}", "{{ t.gap }}"],
                 "t in tasks", [12, 50, 32, 32, 30])
+    _p(doc, "关键节点和各项任务已导出为日历文件 {{ calendar_file }}（与本方案同一文件夹），可导入 Outlook 或 WPS 日历。",
+       size=10.5)
     _p(doc, "{%p if not tasks %}")
     _p(doc, "暂无需补充的任务，按关键节点完成材料定稿和报送即可。")
     _p(doc, "{%p endif %}")

@@ -121,11 +121,13 @@ class Round:
 
 
 def default_round(today: dt.date | None = None) -> int:
-    """The round a command, a notebook or ``build_package`` uses when none is given.
+    """The round a command, a notebook or ``build_package`` uses when none is given: the next one whose
+    deadline has not passed on ``today`` (``toolkit.assess.schedule.next_open_round``; projected, 预计,
+    where its notice is not known). ``today``: ``--today``, else the machine's date."""
+    from toolkit.assess.schedule import next_open_round
+    from toolkit.core.clock import today as today_of
 
-    For now the 2025 round (the latest whose notice, quotas and deadline are known); ``today`` is
-    taken so that choosing the round by the date can be done here, once, for every caller."""
-    return 2025
+    return next_open_round(today_of(today)).year
 
 
 def available_rounds() -> list[int]:
@@ -236,10 +238,16 @@ def copy_round(rnd: Round) -> Round:
 
 
 def resolve_round(round):
-    """A ``Round`` from a year (int or text) or a ``Round``; None stays None. A year that is not one,
-    or has no file in ``data/rounds/``, is a named error (``load_round``)."""
+    """A ``Round`` from a year (int or text) or a ``Round``; None stays None. A year whose file gives no
+    deadline, or that has no file yet, is projected (``toolkit.assess.schedule.round_for``, marked 预计);
+    text that is not a year, or a round file's path that is not there, is a named error."""
     if round is None:
         return None
     if hasattr(round, "year"):
         return round
+    text = str(round).strip()
+    if re.fullmatch(r"\d{4}", text):
+        from toolkit.assess.schedule import round_for
+
+        return round_for(int(text))
     return load_round(round)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from toolkit.assess.rounds import Round, available_rounds, load_round
 from toolkit.core.errors import RoundError
@@ -141,3 +141,76 @@ def next_open_round(today: dt.date, province: str = "") -> Round:
 
 def is_projected(rnd: Round | None) -> bool:
     return bool(getattr(rnd, "projected", False))
+
+
+def plan_round(rnd: Round, today: dt.date, province: str = "") -> Round:
+    """The round a plan is for: ``rnd`` while its deadline is ahead, else the next open round."""
+    due = deadline_of(rnd, province)
+    if due is not None and due >= today:
+        return rnd
+    return next_open_round(today, province)
+
+
+def years_text(years) -> str:
+    ys = sorted(int(y) for y in years)
+    return f"{ys[0]}—{ys[-1]}年" if ys else "无"
+
+
+def label(rnd: Round) -> str:
+    """2025年度, or 2027年度（预计） for a projected round."""
+    return f"{rnd.year}年度" + (f"（{PROJECTED}）" if is_projected(rnd) else "")
+
+
+@dataclass
+class RoundChoice:
+    """Which round a command assesses and which it plans for, and what the consultant must hear.
+
+    ``data``: the round whose three-year window the workbook holds (the assessment is of it);
+    ``plan``: the round the plan targets (the next open one by date, or ``data`` while still open);
+    ``notes``: sentences every output shows when they differ or the workbook is old."""
+
+    data: Round
+    plan: Round
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def moved(self) -> bool:
+        return self.data.year != self.plan.year
+
+
+def choose_rounds(years, province: str = "", requested=None, today: dt.date | None = None,
+                  folder: str = "客户文件夹") -> RoundChoice:
+    """The data round and the plan round of a workbook with indicator ``years`` on ``today``.
+
+    ``requested`` (``--round``) must fit the workbook's years, or this stops and says which to change
+    (``new-client --from``, or ``--round N``). Without it the plan targets the next open round and the
+    assessment is of the workbook's own window, said in ``notes`` when the two differ."""
+    from toolkit.assess.rounds import resolve_round
+    from toolkit.core.clock import today as today_of
+
+    today = today_of(today)
+    data_year = round_of_window(years) if years else None
+    if requested is not None:
+        asked = resolve_round(requested)
+        if data_year is not None and asked.year != data_year:
+            raise RoundError(
+                f"工作簿的指标年度为{years_text(years)}，对应{data_year}年度；--round {asked.year} 的近三年为"
+                f"{years_text(window(asked.year))}。请改用 --round {data_year}，或用 clusterkit new-client 新文件夹 "
+                f"--from {folder} 生成{asked.year}年度（指标年度{years_text(window(asked.year))}）的工作簿")
+        data = asked
+    else:
+        data = round_for(data_year) if data_year is not None else next_open_round(today, province)
+    plan = plan_round(data, today, province)
+    notes = moved_notes(data, plan, folder)
+    return RoundChoice(data, plan, notes)
+
+
+def moved_notes(data: Round, plan: Round, folder: str = "客户文件夹") -> list[str]:
+    """When the plan targets a later round than the workbook's window: what that means and what to do."""
+    if plan.year == data.year:
+        return []
+    behind = plan.year - data.year
+    return [f"工作簿为{years_text(window(data.year))}数据（{data.year}年度的三年窗口），本评估按{data.year}年度进行；"
+            f"计划按{label(plan)}安排，该轮需{years_text(window(plan.year))}数据"
+            + (f"，工作簿已落后{behind}轮" if behind >= 2 else "")
+            + f"：请用 clusterkit new-client 新文件夹 --from {folder} 生成{plan.year}年度工作簿，填写新年度数据后重新评估"]

@@ -46,6 +46,9 @@ from toolkit.assess.measures import standard_text
 from toolkit.core.naming import safe_name
 from toolkit.intake import schema
 from toolkit.assess.rulebook import label_of, title_of
+from toolkit.assess.outlook import changeable, earliest_round
+from toolkit.assess.schedule import deadline_of, is_projected, next_open_round, plan_round, window
+from toolkit.assess import schedule as rounds_by_date
 from toolkit.assess.result import (
     ELIGIBLE, FAIL, MISSING_DATA, NEEDS_EVIDENCE, NOT_ELIGIBLE, PASS, VETO,
 )
@@ -151,11 +154,23 @@ def gaps(assessment) -> list[dict]:
     out.sort(key=lambda t: t[:3])
     rows = []
     for n, (_, _, _, r) in enumerate(out, 1):
+        history = r.verdict == FAIL and not changeable(r)
         rows.append({
             "no": n, "id": r.id, "title": r.title, "verdict": r.verdict, "status": gap_status(r),
-            "what_it_takes": r.what_it_takes or _default_task(r), "result": r,
+            # a past year's figure is history: the diagnosis says when it can be met, never asks to change it
+            "what_it_takes": say("history_gap.j2", years=_window_text(assessment)) if history
+            else (r.what_it_takes or _default_task(r)),
+            "history": history, "result": r,
         })
     return rows
+
+
+def _window_text(assessment) -> str:
+    year = assessment.round
+    if not year:
+        return "往年"
+    ys = window(int(year))
+    return f"{ys[0]}—{ys[-1]}年"
 
 
 def _short_title(r) -> str:
@@ -216,6 +231,7 @@ class Deadline:
     kind: str  # "省级" (the recommender's own) | "工信部" | "未知"
     today: dt.date
     round_year: int | None
+    projected: bool = False  # the round's notice is not out: its date is 预计
 
     @property
     def days_left(self) -> int | None:
@@ -235,13 +251,15 @@ def deadline_for(client, round, today) -> Deadline:
     own = getattr(round, "province_deadlines", {}) or {}
     kind = "省级" if who in own and getattr(own[who], "date", own[who]) == date and date is not None else (
         "工信部" if date is not None and date == getattr(round, "deadline", None) else "未知")
-    return Deadline(date, label, verified, kind, today, getattr(round, "year", None))
+    if is_projected(round) and date is not None:
+        label = round.projection_note
+    return Deadline(date, label, verified, kind, today, getattr(round, "year", None), is_projected(round))
 
 
 def deadline_facts(d: Deadline) -> dict:
     return {"known": d.date is not None, "date": date_cn(d.date) if d.date else "", "label": d.label, "kind": d.kind,
             "today": date_cn(d.today), "days_left": d.days_left, "past": d.past,
-            "days_past": -d.days_left if d.past else 0}
+            "days_past": -d.days_left if d.past else 0, "projected": d.projected}
 
 
 def deadline_sentence(d: Deadline) -> str:
@@ -295,6 +313,8 @@ def work_items(assessment, client, plan: dict | None = None) -> list[dict]:
 
     for g in gaps(assessment):
         r = g["result"]
+        if g["history"]:
+            continue  # history is never a task (toolkit.assess.outlook)
         gap = f"{r.id} {_short_title(r)}"
         if r.kind in ("evidence",) or (r.verdict == NEEDS_EVIDENCE and r.missing):
             for m in r.missing or [r.title]:
@@ -314,7 +334,38 @@ def work_items(assessment, client, plan: dict | None = None) -> list[dict]:
             kind = e.kinds[0] if e.kinds else None
             entry = plan["evidence"].get(kind, plan["default"]) if kind else plan["default"]
             add(_task("file", title=e.title, file=e.file or ""), entry, "佐证材料")
+    # one task per 【待补充】 passage of the forms' narrative, one per threshold to confirm
+    entry = plan.get("placeholder") or plan["default"]
+    for section, passage in placeholders(client, assessment):
+        add(_task("placeholder", title=section, item=passage), entry, f"申报表：{section}")
+    entry = plan.get("unverified") or plan["default"]
+    by_id = {r.id: r for r in assessment.results}
+    for cid in assessment.unverified or []:
+        r = by_id.get(cid)
+        if r is not None and r.kind in ("quantitative", "plan"):
+            add(_task("unverified", item=f"{r.id} {_short_title(r)}"), entry, f"{r.id} {_short_title(r)}")
     return items
+
+
+PLACEHOLDER = "【待补充"
+
+
+def placeholders(client, assessment) -> list[tuple[str, str]]:
+    """(section title, the passage's first words) of each 【待补充】 passage the forms' narrative leaves."""
+    from toolkit.documents.narrative import draft
+
+    try:
+        narrative = draft(client, assessment)
+    except ToolkitError:
+        return []
+    out = []
+    for sec in narrative.sections:
+        for para in sec.paragraphs:
+            if PLACEHOLDER in para:
+                start = para.index(PLACEHOLDER)
+                end = para.find("】", start)
+                out.append((sec.title, para[start:end + 1] if end > 0 else para[start:start + 40]))
+    return out
 
 
 def _submit_name(client, name: str) -> str:
@@ -333,20 +384,21 @@ def schedule(client, assessment, round, today, plan: dict | None = None) -> dict
     recommender_first = client.recommender in PLAN_CITIES or client.recommender == XPCC
     past_sentence, target = "", None
     if d.past:
-        nxt = _next_round(round)
-        nd = deadline_for(client, nxt, today) if nxt is not None else None
-        next_dated = bool(nd and nd.date and not nd.past)
-        past_sentence = say("past_deadline.j2", p={"kind": d.kind, "who": client.recommender or client.province,
-                                                   "date": date_cn(d.date), "round_year": d.round_year,
-                                                   "next_dated": next_dated})
-        d = nd if next_dated else None
+        nxt = next_open_round(today, client.recommender or client.province)
+        nd = deadline_for(client, nxt, today)
+        past_sentence = say("past_deadline.j2", p={
+            "kind": d.kind, "who": client.recommender or client.province, "date": date_cn(d.date),
+            "round_year": d.round_year, "next": rounds_by_date.label(nxt), "next_date": date_cn(nd.date) if nd.date else "",
+            "projected": is_projected(nxt), "review": client.is_review})
+        d = nd
     dated = d is not None and d.date is not None
     if dated:
         target = d.date if d.kind == "省级" else d.date - dt.timedelta(days=lead)
     basis = say("schedule_basis.j2", b={
         "own": dated and d.kind == "省级", "label": d.label.split("（")[0] if dated else "", "dated": dated,
         "recommender_first": recommender_first, "date": date_cn(d.date) if dated else "", "lead_days": lead,
-        "recommender": client.recommender or "", "province": client.province or "省级", "past": bool(past_sentence)})
+        "recommender": client.recommender or "", "province": client.province or "省级", "past": bool(past_sentence),
+        "projected": dated and d.projected})
 
     milestones = []
     for m in plan["milestones"]:
@@ -370,21 +422,13 @@ def schedule(client, assessment, round, today, plan: dict | None = None) -> dict
             if collected is not None and due > collected:
                 due = max(collected, today)
                 task["rush"] = True
-            task.update(dated=True, date=date_cn(due))
+        else:
+            due = today + dt.timedelta(days=it["days"])
+        task.update(dated=True, date=date_cn(due))
         tasks.append({**{k: v for k, v in it.items() if k != "task"}, "what": say("task.j2", t=task), "no": n,
                       "date": due, "when": say("task_when.j2", t=task)})
     return {"deadline": d, "target": target, "basis": basis, "past_sentence": past_sentence,
             "milestones": milestones, "tasks": tasks}
-
-
-def _next_round(round):
-    """The next round, or None when its file is not there yet (a broken file is an error, not None)."""
-    from toolkit.assess.rounds import available_rounds, load_round
-
-    year = getattr(round, "year", None)
-    if year is None or int(year) + 1 not in available_rounds():
-        return None
-    return load_round(int(year) + 1)
 
 
 def documents(client, assessment, round) -> list[dict]:
@@ -449,11 +493,78 @@ def _common(client, assessment, round, today) -> dict:
         "settings_sentence": settings_sentence(assessment),
         "method_sentence": method_sentence(assessment),
         "rulebook_title": title_of(assessment.rulebook),
+        "stakes_sentence": stakes_sentence(client, round, today),
+        "round_notes": round_notes(client, round, today),
+        **_outlook_facts(client, assessment, round, today),
     }
 
 
 def _clean_gap(g: dict) -> dict:
-    return {k: v for k, v in g.items() if k != "result"}
+    return {k: v for k, v in g.items() if k not in ("result", "history")}
+
+
+def stakes_sentence(client, round, today) -> str:
+    """Page 1 of a recognised cluster's memo and proposal: what the review decides, its deadline, and when it
+    has passed what that means now ('' for a new application)."""
+    if not client.is_review or round is None:
+        return ""
+    today = today_of(today)
+    who = client.recommender or client.province
+    due = deadline_of(round, who)
+    past = due is not None and due < today
+    nxt = rounds_by_date.label(next_open_round(today, who)) if past else ""
+    return say("stakes.j2", s={"round_year": round.year, "batch": getattr(round, "review_batch", None) or "",
+                               "date": date_cn(due) if due else "", "past": past, "next": nxt, "consequence": ""})
+
+
+def round_notes(client, round, today) -> list[str]:
+    """What every output says of the rounds: the workbook's window against the round the plan is for, and a
+    projected round's basis (预计)."""
+    if round is None:
+        return []
+    today = today_of(today)
+    who = client.recommender or client.province
+    plan = plan_round(round, today, who)
+    notes = []
+    if plan.year != round.year and not client.is_review:
+        notes += rounds_by_date.moved_notes(round, plan, str(getattr(client, "folder", "") or "客户文件夹"))
+    if is_projected(plan):
+        notes.append(plan.projection_note)
+    return notes
+
+
+NEAR = 0.1  # within 10% of its threshold: a criterion a province's relaxation could decide
+
+
+def western_sentence(client, assessment, round) -> str:
+    """A western client near a threshold: the notice lets the province relax it (no numbers invented)."""
+    from toolkit.intake.model import REGIONS
+
+    relax = getattr(round, "western_relaxation", None)
+    if relax is None or not relax.available or REGIONS.get(client.province) != "西部":
+        return ""
+    near = [f"{r.id} {_short_title(r)}" for r in assessment.results
+            if r.verdict == FAIL and r.kind == "quantitative" and 0 < _shortfall(r) <= NEAR]
+    if not near:
+        return ""
+    return say("western.j2", w={"province": client.province, "round_year": round.year, "criteria": near,
+                                "source": relax.source.split("（")[0] or "通知原文"})
+
+
+def outlook_of(client, assessment, round, today):
+    """The earliest round the county can meet its history criteria (toolkit.assess.outlook), or None."""
+    from toolkit.assess.rulebook import load_rulebook
+
+    if round is None or not client.years:
+        return None
+    today = today_of(today)
+    first = plan_round(round, today, client.recommender or client.province).year
+    return earliest_round(client, assessment, load_rulebook(assessment.rulebook), today, first)
+
+
+def _outlook_facts(client, assessment, round, today) -> dict:
+    o = outlook_of(client, assessment, round, today)
+    return {"outlook": o.sentences() if o else [], "outlook_assumptions": o.assumptions if o else []}
 
 
 def memo_context(client, assessment, round, today) -> dict:
@@ -462,6 +573,8 @@ def memo_context(client, assessment, round, today) -> dict:
     ctx = _common(client, assessment, round, today)
     ctx.update({
         "deadline_sentence": deadline_sentence(d),
+        "past_sentence": schedule(client, assessment, round, today)["past_sentence"],
+        "western_sentence": western_sentence(client, assessment, round),
         "top_gaps": all_gaps[:3],
         "more_gaps_sentence": say("more_gaps.j2", more=len(all_gaps) - 3),
     })
@@ -480,6 +593,7 @@ def proposal_context(client, assessment, round, today) -> dict:
         "milestones": [{k: v for k, v in m.items() if k != "date"} for m in sched["milestones"]],
         "tasks": [{k: v for k, v in t.items() if k != "date"} for t in sched["tasks"]],
         "documents": documents(client, assessment, round),
+        "calendar_file": calendar_name(client, assessment),
     })
     return ctx
 
@@ -490,7 +604,7 @@ def proposal_context(client, assessment, round, today) -> dict:
 _A = {k: "" for k in ("cluster_name", "kind", "readiness", "overall", "eligible", "not_eligible", "pending_n",
                       "rulebook")}
 _A.update({k: [""] for k in ("vetoes", "failed", "unverified", "settings", "method_settings")})
-_D = {k: "" for k in ("known", "date", "label", "kind", "today", "days_left", "past", "days_past")}
+_D = {k: "" for k in ("known", "date", "label", "kind", "today", "days_left", "past", "days_past", "projected")}
 _R = {k: "" for k in ("kind", "verdict", "veto", "value", "standard", "unverified", "note")}
 _R["missing"] = [""]
 _M = {k: "" for k in ("dated", "days_before", "late", "planned", "date")}
@@ -502,9 +616,13 @@ TEXT_SPEC: dict[str, dict] = {name: {**spec, "UNVERIFIED": ""} for name, spec in
     "more_gaps.j2": {"more": ""},
     "deadline.j2": {"d": _D},
     "gap_status.j2": {"r": _R},
-    "past_deadline.j2": {"p": {k: "" for k in ("kind", "who", "date", "round_year", "next_dated")}},
+    "past_deadline.j2": {"p": {k: "" for k in ("kind", "who", "date", "round_year", "next", "next_date", "projected",
+                                               "review")}},
+    "history_gap.j2": {"years": ""},
+    "stakes.j2": {"s": {k: "" for k in ("round_year", "batch", "date", "past", "next", "consequence")}},
+    "western.j2": {"w": {k: "" for k in ("province", "round_year", "criteria", "source")}},
     "schedule_basis.j2": {"b": {k: "" for k in ("own", "label", "dated", "recommender_first", "date", "lead_days",
-                                                "recommender", "province", "past")}},
+                                                "recommender", "province", "past", "projected")}},
     "milestone_when.j2": {"m": _M}, "milestone_note.j2": {"m": _M},
     "task.j2": {"t": _T}, "task_when.j2": {"t": _T},
     "document_title.j2": {"doc": _DOC}, "document_note.j2": {"doc": _DOC},
@@ -513,13 +631,14 @@ TEXT_SPEC: dict[str, dict] = {name: {**spec, "UNVERIFIED": ""} for name, spec in
 
 _COMMON = {k: "" for k in ("cluster_name", "place", "application_type", "round_label", "today_cn", "verdict_sentence",
                            "unverified_sentence", "settings_sentence", "method_sentence", "rulebook_title",
-                           "deadline_sentence")}
+                           "deadline_sentence", "stakes_sentence", "past_sentence")}
+_COMMON.update({"round_notes": [""], "outlook": [""], "outlook_assumptions": [""]})
 _GAP = {k: "" for k in ("no", "id", "title", "verdict", "status", "what_it_takes")}
 # The Word templates' contexts (memo_context, proposal_context; the memo's charts are added when it renders).
 CONTEXT_SPEC: dict[str, dict] = {
-    MEMO_TEMPLATE: {**_COMMON, "top_gaps": [_GAP], "more_gaps_sentence": "",
+    MEMO_TEMPLATE: {**_COMMON, "top_gaps": [_GAP], "more_gaps_sentence": "", "western_sentence": "",
                     "charts": [{"image": "", "caption": ""}]},
-    PROPOSAL_TEMPLATE: {**_COMMON, "gaps": [_GAP], "past_sentence": "", "schedule_basis": "",
+    PROPOSAL_TEMPLATE: {**_COMMON, "gaps": [_GAP], "schedule_basis": "", "calendar_file": "",
                         "milestones": [{"id": "", "name": "", "when": "", "note": ""}],
                         "tasks": [{k: "" for k in ("no", "what", "who", "days", "gap", "when")}],
                         "documents": [{"no": "", "title": "", "note": ""}]},
@@ -575,7 +694,35 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) 
     files: dict[str, Path] = {f"chart_{k}": Path(v) for k, v in charts.items()}
     files["memo"] = write_memo(client, assessment, round, out_dir, today=today, charts=charts)
     files["proposal"] = write_proposal(client, assessment, round, out_dir, today=today)
+    files["calendar"] = write_plan_calendar(client, assessment, round, out_dir, today=today)
     return files
+
+
+def calendar_name(client, assessment) -> str:
+    return f"{_stem(client, assessment)}_工作计划.ics"
+
+
+def plan_events(client, assessment, round, today) -> list:
+    """The proposal's dated milestones and tasks as calendar events (toolkit.documents.calendar)."""
+    from toolkit.documents.calendar import Event
+
+    sched = schedule(client, assessment, round, today)
+    d = sched["deadline"]
+    mark = "（预计）" if d is not None and d.projected else ""
+    events = [Event(m["date"], f"{m['name']}{mark}", m["note"], key=f"milestone:{m['id']}")
+              for m in sched["milestones"] if m["date"] is not None]
+    events += [Event(t["date"], t["what"], f"提供部门：{t['who']}；对应差距：{t['gap']}", key=f"task:{t['what']}")
+               for t in sched["tasks"] if t["date"] is not None]
+    return events
+
+
+def write_plan_calendar(client, assessment, round, out_dir, *, today=None) -> Path:
+    """The work plan as an .ics calendar beside the proposal."""
+    from toolkit.documents.calendar import write_calendar
+
+    name = f"{assessment.cluster_name or client.cluster_name}申报工作计划"
+    return write_calendar(plan_events(client, assessment, round, today), Path(out_dir) / calendar_name(client, assessment),
+                          name=name, key=str(client.id))
 
 
 # --- the command ------------------------------------------------------------------------------------
