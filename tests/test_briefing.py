@@ -124,8 +124,12 @@ def test_one_dated_task_per_gap_counted_back_from_the_deadline():
     assert [(m["name"], m["date"]) for m in plan["milestones"]] == [
         ("数据和佐证材料收齐", dt.date(2025, 6, 4)), ("材料定稿", dt.date(2025, 6, 14)),
         ("县级审核盖章", dt.date(2025, 6, 19)), ("报送省级", dt.date(2025, 6, 24))]
-    assert [t["gap"].split(" ")[0] for t in plan["tasks"]] == LINQUAN_GAPS  # one task per gap
-    assert all(t["date"] == dt.date(2025, 5, 20) and t["who"] for t in plan["tasks"])
+    # one task per gap that can change before the deadline: 1.5, 4.1, 1.2 are past years' figures (history)
+    gaps = [t["gap"].split(" ")[0] for t in plan["tasks"] if t["gap"][0].isdigit()]
+    assert gaps == [g for g in LINQUAN_GAPS if g not in ("1.5", "4.1", "1.2")] + ["4.1", "5.1"]
+    assert [t["what"] for t in plan["tasks"] if t["gap"] in ("4.1 中小企业研发经费年均增速",)] == [
+        "核实阈值：向省级主管部门或对照正式通知核实4.1 中小企业研发经费年均增速的标准"]
+    assert all(t["date"] and t["date"] <= dt.date(2025, 5, 20) and t["who"] for t in plan["tasks"])
     # who provides it comes from data/workplan.yaml
     green = next(t for t in plan["tasks"] if t["gap"].startswith("6.1"))
     assert "生态环境" in green["who"]
@@ -142,10 +146,14 @@ def test_a_past_deadline_is_said_plainly_and_nothing_is_dated_in_the_past():
     client_a = assessment_for(S["fails_output"])  # with gaps, so there are tasks
     today = dt.date(2025, 5, 1)
     plan = briefing.schedule(client, client_a, ROUND, today)
-    assert plan["past_sentence"].startswith("辽宁省报送截止日期2025年4月14日已过") and "下一轮" in plan["past_sentence"]
-    assert plan["tasks"] and all(t["date"] is None or t["date"] >= today for t in plan["tasks"])
-    assert all(m["date"] is None or m["date"] >= today for m in plan["milestones"])
-    assert all("天" in t["when"] for t in plan["tasks"])  # relative: the 2026 deadline is not known
+    assert plan["past_sentence"] == ("辽宁省报送截止日期2025年4月14日已过，2025年度已错过报送时间，以下计划按2026年度（预计）"
+                                     "安排（截止日期2026年7月15日，预计，以正式通知为准）。")
+    assert plan["tasks"] and all(t["date"] >= today for t in plan["tasks"])
+    # every milestone and task has a calendar date, counted back from the projected 2026 deadline
+    assert all(m["date"] >= today for m in plan["milestones"])
+    assert plan["milestones"][-1]["date"] == dt.date(2026, 6, 24)
+    assert all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", t["when"]) for t in plan["tasks"])
+    assert "（预计）" in plan["basis"]
     assert "已过" in briefing.deadline_sentence(briefing.deadline_for(client, ROUND, today))
 
 
@@ -187,8 +195,9 @@ def test_memo_holds_the_charts_and_converts_to_pdf(linquan_brief, tmp_path):
     memo = files["memo"]
     with zipfile.ZipFile(memo) as z:
         media = [n for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
-    assert len(media) == 4
-    assert {k for k in files if k.startswith("chart_")} == {"chart_dimensions", "chart_criteria", "chart_output", "chart_tiers"}
+    assert len(media) == 5  # with the path by round against the output threshold (history: 1.2, 1.5)
+    assert {k for k in files if k.startswith("chart_")} == {"chart_dimensions", "chart_criteria", "chart_output", "chart_tiers",
+                                                             "chart_outlook"}
     assert all(p.parent == out / briefing.CHART_DIR for k, p in files.items() if k.startswith("chart_"))
     pdf = office.to_pdf(memo, tmp_path)
     assert 2 <= office.pdf_pages(pdf) <= 4
@@ -206,8 +215,13 @@ def test_proposal_converts_to_pdf_with_a_dated_task_per_gap(linquan_brief, tmp_p
     plan_table = next(t for t in doc.tables if t.rows[0].cells[1].text == "工作任务")
     rows = [[c.text for c in r.cells] for r in plan_table.rows[1:]]
     for gid in LINQUAN_GAPS:
-        hit = [r for r in rows if r[4].startswith(gid + " ")]
-        assert len(hit) == 1 and hit[0][3] == "2025年5月20日", (gid, rows)
+        hit = [r for r in rows if r[4].startswith(gid + " ") and not r[1].startswith("核实阈值")]
+        if gid in ("1.5", "4.1", "1.2"):  # a past year's figure: never a task
+            assert hit == [], (gid, rows)
+        else:
+            assert len(hit) == 1 and hit[0][3] == "2025年5月20日", (gid, rows)
+    assert all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", r[3]) for r in rows)
+    assert not any("需再增加" in r[1] for r in rows)
     pdf = office.to_pdf(files["proposal"], tmp_path)
     _reads_clean(pdf)
     text = _squash(office.pdf_text(pdf))
@@ -387,7 +401,8 @@ def test_each_sentence_gets_what_its_template_declares(monkeypatch):
         return real(template, **context)
 
     monkeypatch.setattr(briefing, "say", recording)
-    for client in (S["fails_output"], S["review"], S["veto"], S["plan_city"], S["liaoning"], S["missing_year"]):
+    for client in (S["fails_output"], S["review"], S["veto"], S["plan_city"], S["liaoning"], S["missing_year"],
+                   S["western"]):
         a = assessment_for(client)
         for rnd, today in ((ROUND, MAY10), (ROUND, dt.date(2025, 7, 10)), (ROUND, dt.date(2025, 9, 1)), (None, MAY10)):
             briefing.memo_context(client, a, rnd, today)
@@ -409,5 +424,5 @@ def test_the_word_templates_contexts_are_declared():
         spec = briefing.CONTEXT_SPEC[name]
         assert set(ctx) | ({"charts"} if name == "memo.docx" else set()) == set(spec), name
         for key, value in ctx.items():
-            if isinstance(spec[key], list) and value:
+            if isinstance(spec[key], list) and value and isinstance(value[0], dict):
                 assert set(value[0]) == set(spec[key][0]), (name, key)

@@ -97,6 +97,7 @@ def cmd_new_client(args) -> int:
         print(f"已生成 {target}（由 {args.from_dir} 延续，指标年度 {years[0]}—{years[-1]}，"
               f"对应{round_of_window(years) or '—'}年度）")
         print("须刷新：", *[f"  {i}. {t}" for i, t in enumerate(refresh, 1)], sep="\n")
+        _years_note(years)
         return 0
     if not args.name:
         raise ToolkitError("new-client 须给出 --name 集群名称（或用 --from 上一轮客户文件夹 延续）")
@@ -105,7 +106,19 @@ def cmd_new_client(args) -> int:
     years = sorted(args.years or default_years())
     print(f"已生成 {target}（模板版本 {schema.version()}，指标年度 {years[0]}—{years[-1]}）")
     print(f"佐证材料请放在 {target.parent / 'evidence'}/，填好后运行：clusterkit check {target.parent}")
+    _years_note(years)
     return 0
+
+
+def _years_note(years) -> None:
+    """Which round the workbook's years fit, against the next open round by date."""
+    from toolkit.assess.schedule import label, next_open_round, round_of_window, window, years_text
+    from toolkit.core.clock import today
+
+    data, plan = round_of_window(years), next_open_round(today())
+    if data is not None and data != plan.year:
+        _err(f"注意：指标年度{years_text(years)}对应{data}年度；下一轮为{label(plan)}，需{years_text(window(plan.year))}"
+             f"数据，统计数据齐备后请用 --years {' '.join(map(str, window(plan.year)))}")
 
 
 def cmd_check(args) -> int:
@@ -217,6 +230,18 @@ def cmd_brief(args) -> int:
         print(past)
     for name, path in files.items():
         print(f"  {name}: {path}")
+    return 0
+
+
+def cmd_annual_report(args) -> int:
+    from toolkit.documents.annual_report import report_dir, write_annual_report
+    from toolkit.intake.reader import read_client
+
+    client = read_client(args.dir)
+    folder = Path(args.output) if args.output else report_dir("output", args.year, client)
+    path = write_annual_report(client, args.year, folder)   # a new applicant, or a wrong year: a named error
+    print(f"年度发展情况报告：{path}")
+    print("请县级主管部门补写【待补充】段落（年度工作和下一步安排），核对数据后按通知报送")
     return 0
 
 
@@ -422,6 +447,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rulebook_round(p)
     _output(p)
     p.set_defaults(handler=cmd_brief)
+
+    p = sub.add_parser("annual-report", help="已认定集群的年度发展情况报告（由同一份填报表生成）")
+    p.add_argument("dir", metavar="客户文件夹", help="客户文件夹")
+    p.add_argument("--year", type=int, required=True, help="报告的年度：填报表的最新年度")
+    p.add_argument("--output", default=None,
+                   help="保存的文件夹（默认：output/年度报告/<年度>/<推荐单位>/<客户>）")
+    p.set_defaults(handler=cmd_annual_report)
 
     p = sub.add_parser("batch", help="逐个客户运行笔记本并生成材料包（同时运行 N 个），最后生成省级汇总表")
     p.add_argument("clients", nargs="+", metavar="客户文件夹", help="客户文件夹（可以写多个，或用 clients/*/）")

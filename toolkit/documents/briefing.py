@@ -66,6 +66,7 @@ CAPTIONS = {
     "tiers": "优质企业梯度",
     "plan": "三年发展规划目标完成情况",
     "quota": "候选集群准备度排序与推荐名额",
+    "outlook": "最早可申报年度：集群工业总产值路径对照门槛（测算，非过往数据的调整）",
 }
 
 
@@ -680,7 +681,7 @@ def write_proposal(client, assessment, round, out_dir, *, today=None) -> Path:
 
 def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) -> dict[str, Path]:
     """Charts (unless given), memo and proposal for one client, into ``out_dir``; name → path."""
-    from toolkit.documents.charts import draw_client_charts
+    from toolkit.documents.charts import chart_outlook, draw_client_charts
 
     from toolkit.core.atomic import make_dirs
 
@@ -690,7 +691,14 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) 
 
         round = load_round(round)
     today = today_of(today)
-    charts = dict(charts) if charts else draw_client_charts(client, assessment, out_dir / CHART_DIR)
+    if charts:
+        charts = dict(charts)
+    else:
+        charts = draw_client_charts(client, assessment, out_dir / CHART_DIR)
+        outlook = outlook_of(client, assessment, round, today)
+        drawn = chart_outlook(client, assessment, outlook, out_dir / CHART_DIR) if outlook else None
+        if drawn is not None:
+            charts["outlook"] = drawn
     files: dict[str, Path] = {f"chart_{k}": Path(v) for k, v in charts.items()}
     files["memo"] = write_memo(client, assessment, round, out_dir, today=today, charts=charts)
     files["proposal"] = write_proposal(client, assessment, round, out_dir, today=today)

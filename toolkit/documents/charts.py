@@ -92,6 +92,7 @@ FILES = {
     "output": "03_集群产值与增长路径",
     "tiers": "04_优质企业梯度",
     "plan": "05_规划目标完成情况",
+    "outlook": "06_最早可申报年度",
 }
 TIER_ORDER = ["champion", "little_giant", "specialised", "innovative", "high_tech"]
 
@@ -419,6 +420,69 @@ def chart_plan(client, assessment, out_dir: Path) -> Path:
 
 
 # --- public API -------------------------------------------------------------------------------
+def chart_outlook(client, assessment, outlook, out_dir: Path | str) -> Path | None:
+    """The path by round against the threshold (``toolkit.assess.outlook``): the workbook's cluster output,
+    the figures each later year must reach on the stated scenario and on the county's own trend, the
+    output threshold, and the window of the earliest round it can meet. None when the outlook names no
+    output figures (a share or a rate alone)."""
+    _setup()
+    s, t = outlook.scenario, outlook.trend
+    path = s.figures.get("cluster_output") or t.figures.get("cluster_output")
+    if not path:
+        return None
+    known = {y: v for y, v in client.series("cluster_output").items() if _is_num(v)}
+    need = {f.year: f.value for f in s.figures.get("cluster_output", []) if not f.known}
+    trend = {f.year: f.value for f in t.figures.get("cluster_output", []) if not f.known}
+    years = sorted(set(known) | set(need) | set(trend))
+    rule = _by_measure(assessment, "cluster_output_min")
+    threshold = rule.threshold if rule is not None and _is_num(rule.threshold) else None
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(3.4)
+        ax = fig.add_axes([0.1, 0.13, 0.62, 0.74])
+        xs = {y: i for i, y in enumerate(years)}
+        values = list(known.values()) + list(need.values()) + list(trend.values()) + ([threshold] if threshold else [])
+        top = max(values + [1.0])
+        win = s.window or t.window
+        if win:
+            ax.axvspan(xs[win[0]] - 0.45, xs[win[-1]] + 0.45, color="#EEF3F8", zorder=0)
+            ax.text((xs[win[0]] + xs[win[-1]]) / 2, top * 1.22, f"{s.round_year or t.round_year}年度申报的三年窗口",
+                    ha="center", va="top", fontsize=8, color=NAVY)
+        for y, v in known.items():
+            ax.bar(xs[y], v, width=0.6, color=NAVY, zorder=2)
+            ax.text(xs[y], v - top * 0.02, yi(v), ha="center", va="top", fontsize=8, color="white", zorder=3)
+        for y, v in need.items():
+            ax.bar(xs[y], v, width=0.6, color=LIGHT, hatch="//", edgecolor=NAVY, lw=0.6, zorder=2)
+            ax.text(xs[y], v + top * 0.01, yi(v), ha="center", va="bottom", fontsize=8, color=NAVY, zorder=3)
+        if trend:
+            ty = sorted(trend)
+            start = [max(known)] if known else []
+            ax.plot([xs[y] for y in start + ty], [known[y] for y in start] + [trend[y] for y in ty],
+                    color="#777777", lw=1.3, ls=(0, (2, 1.5)), marker="o", markersize=3, zorder=4)
+        notes = [("深色：工作簿数据（往年数据不能调整）", NAVY)]
+        if need:
+            notes.append((f"斜线：按每年增长{percent(s.rate, 1)}所需的产值（测算）", NAVY))
+        if trend:
+            notes.append((f"虚线：按近年趋势（年均{percent(t.rate, 1)}）", "#777777"))
+        if threshold is not None:
+            unverified = not rule.verified
+            ax.axhline(threshold, color=UNVERIFIED_COLOUR if unverified else INK, lw=1.3,
+                       ls=(0, (4, 2)) if unverified else "-", zorder=5)
+            notes.append((f"门槛：每年不低于{yi(threshold)}" + (f"（{UNVERIFIED_NOTE}）" if unverified else ""),
+                          UNVERIFIED_COLOUR if unverified else INK))
+        ax.set_xticks(list(xs.values()), [f"{y}年" for y in years])
+        ax.set_xlim(-0.6, len(years) - 0.4)
+        ax.set_ylim(0, top * 1.28)
+        ax.set_ylabel("集群工业总产值（亿元）")
+        ax.set_title("最早可申报年度：产值路径对照门槛")
+        y = 0.86
+        for text, colour in notes:
+            wrapped = _wrap(text, 15)
+            fig.text(0.745, y, wrapped, fontsize=8, color=colour, va="top")
+            y -= 0.06 * (wrapped.count("\n") + 1) + 0.04
+        _subtitle(fig, assessment.cluster_name)
+        return _save(fig, Path(out_dir), FILES["outlook"])
+
+
 def draw_client_charts(client, assessment, out_dir: Path | str) -> dict[str, Path]:
     """Draw every chart for one client into ``out_dir``; returns name → PNG path (an SVG sits beside)."""
     _setup()
