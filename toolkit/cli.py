@@ -99,7 +99,7 @@ def cmd_new_client(args) -> int:
         print("须刷新：", *[f"  {i}. {t}" for i, t in enumerate(refresh, 1)], sep="\n")
         _years_note(years)
         return 0
-    if not args.name:
+    if args.name is None:
         raise ToolkitError("new-client 须给出 --name 集群名称（或用 --from 上一轮客户文件夹 延续）")
 
     target = new_client(args.dir, args.name, args.years, force=args.force)
@@ -285,9 +285,7 @@ def cmd_rulebook_check(args) -> int:
 def cmd_rulebook_diff(args) -> int:
     from toolkit.assess.audit import diff_rulebooks, format_diff
 
-    from toolkit.assess.rounds import default_round
-
-    diffs = diff_rulebooks(args.old, args.new, args.clients, round=args.round or default_round())
+    diffs = diff_rulebooks(args.old, args.new, args.clients, round=args.round)
     print(format_diff(diffs, args.old, args.new))
     return 1 if any(d.error for d in diffs) else 0
 
@@ -487,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("old", help="现用的规则库（编号或 YAML 文件）")
     r.add_argument("new", help="改动后的规则库（编号或 YAML 文件）")
     r.add_argument("clients", nargs="+", help="客户文件夹")
-    r.add_argument("--round", default=_default_round(), help="申报年度（默认：%(default)s）")
+    r.add_argument("--round", default=None, help="申报年度（默认：每个客户填报表本身对应的年度）")
     r.set_defaults(handler=cmd_rulebook_diff)
 
     p = sub.add_parser("templates", help="Word 与文字模板")

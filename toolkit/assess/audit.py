@@ -114,9 +114,11 @@ def _standard(r) -> str:
     return "" if r is None else standard_text(r.operator, r.threshold, r.unit)
 
 
-def diff_rulebooks(old, new, clients, *, round=2025, western_relaxation: bool = False) -> list[ClientDiff]:
-    """Per client, the criteria whose verdict differs between rulebook ``old`` and ``new``."""
+def diff_rulebooks(old, new, clients, *, round=None, western_relaxation: bool = False) -> list[ClientDiff]:
+    """Per client, the criteria whose verdict differs between rulebook ``old`` and ``new``, in ``round``
+    (None: each client's own round, the one its workbook's three years fit; ``schedule.choose_rounds``)."""
     from toolkit.assess.assessment import assess
+    from toolkit.assess.schedule import choose_rounds
     from toolkit.intake.reader import read_partial
 
     rb_old, rb_new = load_rulebook(old), load_rulebook(new)
@@ -126,8 +128,9 @@ def diff_rulebooks(old, new, clients, *, round=2025, western_relaxation: bool = 
         d = ClientDiff(folder.name, folder)
         try:
             client = read_partial(folder)
-            a = assess(client, rb_old, round, western_relaxation=western_relaxation)
-            b = assess(client, rb_new, round, western_relaxation=western_relaxation)
+            rnd = choose_rounds(client.years, client.recommender or client.province, round, folder=str(folder)).data
+            a = assess(client, rb_old, rnd, western_relaxation=western_relaxation)
+            b = assess(client, rb_new, rnd, western_relaxation=western_relaxation)
         except ToolkitError as exc:
             d.error = str(exc)
             out.append(d)
