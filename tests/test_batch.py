@@ -369,7 +369,7 @@ def test_each_notebook_runs_in_a_fresh_kernel_process(tmp_path):
 
 @pytest.mark.parametrize("argv,text", [
     (["--round", "abc"], "“abc”不是年度"),
-    (["--round", "2030"], "未找到申报年度“2030”"),
+    (["--round", "2099"], "远在已知申报年度"),  # 2030 is projected (预计); a year this far is a mistake
     (["--rulebook", "nosuch"], "未找到规则库“nosuch”"),
     (["--jobs", "0"], "--jobs 至少为 1"),
     (["--jobs", "-1"], "--jobs 至少为 1"),

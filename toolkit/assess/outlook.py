@@ -49,14 +49,18 @@ STEP = 0.0001           # the scenario's rate is found to 0.01 of a percentage p
 
 
 def changeable(result) -> bool:
-    """Whether a criterion's gap can be closed before a deadline (False: a past year's figure)."""
+    """Whether a criterion's gap can be closed before a deadline (False: a past year's figure — a window
+    year's indicator, or a plan target's actual value, which is the latest year's statistic)."""
+    if getattr(result, "kind", "") == "plan":
+        return False
     measures = {result.measure} | set(getattr(result, "measures", ()) or ())
     return not (measures & HISTORY_MEASURES)
 
 
 def history_gaps(assessment: Assessment) -> list:
-    """The criteria a client fails on figures of past years."""
-    return [r for r in assessment.results if r.verdict == FAIL and not changeable(r)]
+    """The criteria a client fails on figures of past years that a later round's window can meet (a plan
+    target's completion is judged once, at the review: it has no later window)."""
+    return [r for r in assessment.results if r.verdict == FAIL and not changeable(r) and r.kind != "plan"]
 
 
 @dataclass

@@ -78,7 +78,12 @@ def round_for(year: int) -> Round:
     """The round of ``year``: its file where the file gives the deadline; otherwise projected on the
     last known round's pattern (what the file does know — notice, review batch, notes — is kept)."""
     year = int(year)
-    known = load_round(year) if year in available_rounds() else None
+    have = available_rounds()
+    if year not in have and (not have or year < max(have)):
+        load_round(year)   # a past year without a file: named by load_round (not projected backwards)
+    if have and year > max(have) + FAR_FUTURE_YEARS:
+        raise RoundError(f"--round {year} 远在已知申报年度（最后为{max(have)}年度）之后，无法推算；请检查年份")
+    known = load_round(year) if year in have else None
     if known is not None and known.deadline is not None:
         return check_round_file(known)
     base = _pattern()

@@ -159,7 +159,7 @@ def gaps(assessment) -> list[dict]:
         rows.append({
             "no": n, "id": r.id, "title": r.title, "verdict": r.verdict, "status": gap_status(r),
             # a past year's figure is history: the diagnosis says when it can be met, never asks to change it
-            "what_it_takes": say("history_gap.j2", years=_window_text(assessment)) if history
+            "what_it_takes": say("history_gap.j2", years=_window_text(assessment), plan=r.kind == "plan") if history
             else (r.what_it_takes or _default_task(r)),
             "history": history, "result": r,
         })
@@ -365,7 +365,8 @@ def placeholders(client, assessment) -> list[tuple[str, str]]:
             if PLACEHOLDER in para:
                 start = para.index(PLACEHOLDER)
                 end = para.find("】", start)
-                out.append((sec.title, para[start:end + 1] if end > 0 else para[start:start + 40]))
+                text = para[start:end] if end > 0 else para[start:start + 40]
+                out.append((sec.title, re.sub(r"^【待补充[：:]?", "", text).rstrip("。")))
     return out
 
 
@@ -528,7 +529,7 @@ def round_notes(client, round, today) -> list[str]:
     plan = plan_round(round, today, who)
     notes = []
     if plan.year != round.year and not client.is_review:
-        notes += rounds_by_date.moved_notes(round, plan, str(getattr(client, "folder", "") or "客户文件夹"))
+        notes += rounds_by_date.moved_notes(round, plan, client.id or "原客户文件夹")
     if is_projected(plan):
         notes.append(plan.projection_note)
     return notes
@@ -619,7 +620,7 @@ TEXT_SPEC: dict[str, dict] = {name: {**spec, "UNVERIFIED": ""} for name, spec in
     "gap_status.j2": {"r": _R},
     "past_deadline.j2": {"p": {k: "" for k in ("kind", "who", "date", "round_year", "next", "next_date", "projected",
                                                "review")}},
-    "history_gap.j2": {"years": ""},
+    "history_gap.j2": {"years": "", "plan": ""},
     "stakes.j2": {"s": {k: "" for k in ("round_year", "batch", "date", "past", "next", "consequence")}},
     "western.j2": {"w": {k: "" for k in ("province", "round_year", "criteria", "source")}},
     "schedule_basis.j2": {"b": {k: "" for k in ("own", "label", "dated", "recommender_first", "date", "lead_days",
@@ -695,7 +696,8 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) 
         charts = dict(charts)
     else:
         charts = draw_client_charts(client, assessment, out_dir / CHART_DIR)
-        outlook = outlook_of(client, assessment, round, today)
+        # a review's memo keeps to its five charts (the outlook's sentences stay)
+        outlook = None if client.is_review else outlook_of(client, assessment, round, today)
         drawn = chart_outlook(client, assessment, outlook, out_dir / CHART_DIR) if outlook else None
         if drawn is not None:
             charts["outlook"] = drawn

@@ -68,7 +68,7 @@ from typing import Any, Iterable
 from toolkit import __version__
 from toolkit.core.atomic import (OWNER_ENV, ensure_owner_alive, make_dirs, owner_token, remove_leftovers,
                                  write_text, writing)
-from toolkit.core.errors import BatchError, RulebookError
+from toolkit.core.errors import BatchError, RulebookError, ToolkitError
 from toolkit.core.hashing import sha256_file
 from toolkit.core.naming import inside, safe_name
 from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, templates_dir
@@ -680,6 +680,27 @@ def _client_task_base(folder_arg: str) -> tuple[Path, str, str | None]:
     return resolved, cid, None
 
 
+def portfolio_round(clients) -> int:
+    """A batch without --round runs the round its clients' workbooks fit (the round whose three-year window
+    most of them hold: ``toolkit.assess.schedule.round_of_window``); the briefs plan each for the next open
+    round by date. With no readable workbook: the next open round (``default_round``)."""
+    from collections import Counter
+
+    from toolkit.assess.rounds import default_round
+    from toolkit.assess.schedule import round_of_window
+    from toolkit.intake.reader import read_partial
+
+    fits = Counter()
+    for folder in clients:
+        try:
+            year = round_of_window(read_partial(folder).years)
+        except ToolkitError:
+            continue   # named by its own notebook
+        if year is not None:
+            fits[year] += 1
+    return fits.most_common(1)[0][0] if fits else default_round()
+
+
 def run_batch(
     clients: Iterable[str | Path],
     *,
@@ -702,14 +723,14 @@ def run_batch(
 ) -> BatchResult:
     """Run the client notebook for every client folder, then the province summary. See module doc.
 
-    ``round``: the round's year (None: ``toolkit.assess.rounds.default_round``).
+    ``round``: the round's year (None: the round the clients' workbooks fit, ``portfolio_round``).
     ``parameters``: extra notebook parameters, typed by the notebook's declaration (``-p`` gives text);
     ``round``, ``rulebook`` and ``western_relaxation`` given here mean the options of the same name.
     ``province_notebook``: ``None`` → notebooks/province_summary.ipynb; ``False`` → none.
     ``kernel``: ``"auto"`` (the preloading fork server where available), ``"fork"``, or a kernel name.
     """
     stream = stream or sys.stderr
-    from toolkit.assess.rounds import default_round, load_round
+    from toolkit.assess.rounds import resolve_round
     from toolkit.assess.rulebook import load_rulebook
 
     notebook = Path(notebook) if notebook else notebooks_dir() / CLIENT_NOTEBOOK
@@ -724,7 +745,8 @@ def run_batch(
     if clash:
         raise BatchError(f"参数 {', '.join(clash)} 由批处理自己设定，请用对应的命令行选项（客户文件夹、--output）")
     extra = check_parameters(notebook, extra)
-    round_ = load_round(round if round is not None else default_round()).year
+    clients = list(clients)
+    round_ = resolve_round(round).year if round is not None else portfolio_round(clients)
     if rulebook:
         load_rulebook(rulebook)
     if jobs < 1:
