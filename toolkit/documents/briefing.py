@@ -488,7 +488,8 @@ def _common(client, assessment, round, today) -> dict:
         "cluster_name": assessment.cluster_name or client.cluster_name,
         "place": place or "—",
         "application_type": assessment.application_type,
-        "round_label": say("round_label.j2", r={"year": year or "", "notice": getattr(round, "notice", None) or ""}),
+        "round_label": say("round_label.j2", r={"year": year or "", "notice": getattr(round, "notice", None) or "",
+                                                "plan": _plan_label(client, round, today)}),
         "today_cn": date_cn(today),
         "verdict_sentence": verdict_sentence(assessment),
         "unverified_sentence": unverified_sentence(assessment),
@@ -499,6 +500,13 @@ def _common(client, assessment, round, today) -> dict:
         "round_notes": round_notes(client, round, today),
         **_outlook_facts(client, assessment, round, today),
     }
+
+
+def _plan_label(client, round, today) -> str:
+    if round is None:
+        return ""
+    plan = plan_round(round, today, client.recommender or client.province)
+    return rounds_by_date.label(plan) if plan.year != round.year else ""
 
 
 def _clean_gap(g: dict) -> dict:
@@ -628,7 +636,7 @@ TEXT_SPEC: dict[str, dict] = {name: {**spec, "UNVERIFIED": ""} for name, spec in
     "milestone_when.j2": {"m": _M}, "milestone_note.j2": {"m": _M},
     "task.j2": {"t": _T}, "task_when.j2": {"t": _T},
     "document_title.j2": {"doc": _DOC}, "document_note.j2": {"doc": _DOC},
-    "round_label.j2": {"r": {"year": "", "notice": ""}},
+    "round_label.j2": {"r": {"year": "", "notice": "", "plan": ""}},
 }.items()}
 
 _COMMON = {k: "" for k in ("cluster_name", "place", "application_type", "round_label", "today_cn", "verdict_sentence",
