@@ -82,7 +82,7 @@ def _round_notes(doc):
 def _outlook(doc):
     """History gaps are met by a later round, never by a task: the earliest round, with its assumptions."""
     _p(doc, "{%p if outlook %}")
-    _p(doc, "申报时机（往年数据不能调整，按以后年度的三年窗口测算）：", bold=True)
+    _p(doc, "申报时机（往年数据不能调整，按以后年度的三年窗口测算）：", bold=True).paragraph_format.space_before = Pt(9)
     _p(doc, "{%p for s in outlook %}")
     _p(doc, "{{ s }}。")
     _p(doc, "{%p endfor %}")

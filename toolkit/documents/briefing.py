@@ -562,13 +562,16 @@ def western_sentence(client, assessment, round) -> str:
 
 
 def outlook_of(client, assessment, round, today):
-    """The earliest round the county can meet its history criteria (toolkit.assess.outlook), or None."""
+    """The earliest round the county can meet its history criteria (toolkit.assess.outlook), or None (also
+    for a recognised cluster whose review is still open: a later window matters only for re-entry)."""
     from toolkit.assess.rulebook import load_rulebook
 
     if round is None or not client.years:
         return None
     today = today_of(today)
     first = plan_round(round, today, client.recommender or client.province).year
+    if client.is_review and first == round.year:
+        return None   # the review is still open: it is judged on these figures once, not in a later window
     return earliest_round(client, assessment, load_rulebook(assessment.rulebook), today, first)
 
 
