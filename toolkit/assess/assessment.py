@@ -33,6 +33,10 @@ While any input the criteria read is blank or wrong the verdict is provisional: 
 reads 初步判断：… with how complete the data is (已填写 N/M 项).
 
 The readiness score (``toolkit.assess.readiness``) is computed beside it and never changes it.
+
+Over 500 lines: every kind of verdict (quantitative, evidence, negative list, plan target) is decided
+here with its computation trace, so that one module answers "why this verdict" for every criterion;
+the measures, exact arithmetic and readiness it uses live in their own modules.
 """
 from __future__ import annotations
 

@@ -46,6 +46,10 @@ them again: the measures' labels and units (``MEASURES``, ``measure_label``), ho
 (``operator_word``, ``standard_text``: 超过70%), growth (``growth_of``, ``growth_rate``, ``year_on_year``),
 a plan target's actual value and achievement (``plan_actual``, ``plan_achievement``, exact in
 ``plan_progress``), and the exact comparison itself (``OPERATORS``, through ``toolkit.assess.exact``).
+
+Over 500 lines: this is the one owner of what a measure is — its function, its label, unit and the
+words of its comparison, and what it takes to pass it — kept in one table (``MEASURES``) with the
+functions it names, so that no other module keeps a copy of a label or a formula.
 """
 
 from __future__ import annotations

@@ -39,6 +39,10 @@ compared exactly (``toolkit.assess.exact``); ``rounding`` is the only rounding a
 ``load_rulebook(name_or_path)`` returns a resolved ``Rulebook``; any mistake raises ``RulebookError``
 naming the file and the key. ``clusterkit rulebook check`` (``toolkit.assess.audit``) loads each
 rulebook and warns about periods and checks that are out of date.
+
+Over 500 lines: a rulebook is strict data — every key checked, every mistake named by file and key,
+``extends`` / ``overrides`` / ``add`` / ``remove`` resolved in one place — and the validation of each
+part sits beside the dataclass it builds.
 """
 
 from __future__ import annotations

@@ -34,6 +34,11 @@ more than 200 MB of memory (one merged range over a million cells, a hundred tho
 refused with a message naming the sheet. The tables (企业名单, 平台机构, 发展规划, 佐证材料) are read
 to their last row with a value, up to ``MAX_DATA_ROWS`` rows under the header; a table longer than
 that is an error naming the sheet, never cut short.
+
+Over 500 lines: the one reader of the county's workbook. Each sheet's parsing sits beside the checks
+that name its cells and shares one problem list (``_Reader``), so every message names file › sheet ›
+cell the same way; the cell parsers (``cells``), evidence paths (``evidence``), plausibility and
+sizing (``core.xlsx_safe``) are their own modules.
 """
 
 from __future__ import annotations
