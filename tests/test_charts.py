@@ -159,3 +159,15 @@ def test_quota_chart_shows_the_decision_it_is_given(tmp_path):
 def test_quota_chart_with_no_candidates(tmp_path):
     files = charts.draw_quota_chart(decide([], round_2025(), recommender="甘肃省"), tmp_path)
     assert "暂无新申报集群" in _svg_text(files["quota"])
+
+
+def test_the_legend_explains_the_amber_bars(tmp_path):
+    """待补证 bars are amber; the legend says what that means (the figure passes, the proof is missing)."""
+    from toolkit.assess.assessment import assess
+    from toolkit.documents.charts import chart_dimensions
+    from toolkit.intake.reader import read_client
+
+    client = read_client(Path(__file__).resolve().parents[1] / "data" / "examples" / "clients" / "linquan")
+    png = chart_dimensions(client, assess(client, None, 2025), tmp_path)
+    svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+    assert "待补证（数据达标，佐证材料待补）" in svg and "未达标" in svg

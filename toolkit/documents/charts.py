@@ -167,6 +167,23 @@ def _subtitle(fig, text: str) -> None:
     fig.text(0.01, 0.012, text, ha="left", va="bottom", fontsize=7, color="#777777")
 
 
+# What a colour means, in the legend: 待补证 is a figure or fact that meets the standard whose proof is
+# not yet in the evidence list.
+VERDICT_MEANINGS = {PASS: PASS, FAIL: FAIL, NEEDS_EVIDENCE: "待补证（数据达标，佐证材料待补）",
+                    MISSING_DATA: MISSING_LABEL, VETO: "一票否决"}
+
+
+def _verdict_legend(fig, verdicts) -> None:
+    """A legend of the verdict colours a chart uses, 待补证 explained."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(fill=False, hatch="///", edgecolor=VERDICT_COLOURS[v], label=VERDICT_MEANINGS[v])
+               if v == MISSING_DATA else Patch(color=VERDICT_COLOURS[v], label=VERDICT_MEANINGS[v])
+               for v in VERDICT_MEANINGS if v in verdicts]
+    if handles:
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.56, 0.035), fontsize=7)
+
+
 # --- 1. readiness by dimension ----------------------------------------------------------------
 def chart_dimensions(client, assessment, out_dir: Path) -> Path:
     dims = {d.dimension: d for d in assessment.dimensions if 1 <= d.dimension <= 8}
@@ -177,8 +194,8 @@ def chart_dimensions(client, assessment, out_dir: Path) -> Path:
     # ranked: lowest score at the bottom; missing dimensions last
     rows.sort(key=lambda t: (t[1] is None, -(t[1].score if t[1] else 0), t[0]))
     rows.reverse()
-    fig = _figure(3.9)
-    ax = fig.add_axes([0.33, 0.13, 0.47, 0.75])
+    fig = _figure(4.1)
+    ax = fig.add_axes([0.33, 0.21, 0.47, 0.68])
     labels = []
     for y, (n, d) in enumerate(rows):
         name = d.name if d else DIMENSION_NAMES.get(n, f"维度{n}")
@@ -194,6 +211,7 @@ def chart_dimensions(client, assessment, out_dir: Path) -> Path:
     ax.set_xlim(0, 100)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel("维度准备度（0–100分）")
+    _verdict_legend(fig, {d.verdict for _, d in rows if d is not None})
     veto = [r for r in assessment.results if r.verdict == VETO]
     title = f"八个维度达标情况（综合准备度 {number(assessment.readiness, 0)}分，{assessment.overall}）"
     ax.set_title(title, x=-0.5, ha="left")
@@ -255,9 +273,11 @@ def chart_criteria(client, assessment, out_dir: Path) -> Path:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=VERDICT_COLOURS[PASS], label=PASS), Patch(color=VERDICT_COLOURS[FAIL], label=FAIL),
-               Patch(fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA], label=MISSING_LABEL),
-               Line2D([], [], color=INK, lw=1.6, label="阈值")]
+    handles = [Patch(color=VERDICT_COLOURS[PASS], label=PASS), Patch(color=VERDICT_COLOURS[FAIL], label=FAIL)]
+    if any(r.verdict == NEEDS_EVIDENCE for r in rows):
+        handles.append(Patch(color=VERDICT_COLOURS[NEEDS_EVIDENCE], label=VERDICT_MEANINGS[NEEDS_EVIDENCE]))
+    handles += [Patch(fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA], label=MISSING_LABEL),
+                Line2D([], [], color=INK, lw=1.6, label="阈值")]
     if any_unverified:
         handles.append(Line2D([], [], color=UNVERIFIED_COLOUR, lw=1.6, ls=(0, (3, 2)), label=f"{UNVERIFIED_NOTE}"))
     fig.legend(handles=handles, loc="upper right", ncol=len(handles), bbox_to_anchor=(0.99, 0.995))
