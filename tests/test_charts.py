@@ -167,6 +167,8 @@ def test_the_legend_explains_the_amber_bars(tmp_path):
     from toolkit.documents.charts import chart_dimensions
     from toolkit.intake.reader import read_client
 
+    from pathlib import Path
+
     client = read_client(Path(__file__).resolve().parents[1] / "data" / "examples" / "clients" / "linquan")
     png = chart_dimensions(client, assess(client, None, 2025), tmp_path)
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
