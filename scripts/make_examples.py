@@ -179,7 +179,30 @@ def qingchuan() -> dict:
              "target_year": 2027, "target_value": 27000, "direction": "越高越好"},
         ],
         "evidence": evidence(NEW_KINDS, 2024),
+        "passages": QINGCHUAN_PASSAGES,
     }
+
+
+# The passages the data cannot write, as the county wrote them for qingchuan (passages/<section>.txt):
+# with them its forms hold no 【待补充】 and its package is ready, not a draft. Fictional.
+QINGCHUAN_PASSAGES = {
+    "具有较强核心竞争力": "智能小家电是青川县的首位产业，集群工业总产值占全县规模以上工业总产值的四成以上。"
+                         "集群多功能料理机、便携式破壁机等产品的国内市场占有率居行业前列（据中国家用电器协会2024年行业统计）。",
+    "优质中小企业梯度培育成效显著": "青川县建立“创新型—专精特新—小巨人”梯度培育库，入库企业86家，"
+                                 "县财政每年安排专项资金支持企业技术改造和研发投入。",
+    "产业链供应链协作高效": "集群在县域内形成模具、注塑、电机、温控器件到整机装配的完整链条，关键零部件本地配套率约七成；"
+                         "龙头企业与本地配套企业建立联合采购和订单共享机制。",
+    "具有较强协同创新能力": "集群企业与浙江大学共建联合研究院，近三年联合攻关小家电电机降噪、智能温控等关键技术12项，"
+                         "转化成果在集群企业推广应用。",
+    "数字化转型效果明显": "青川小家电工业互联网平台接入集群企业200余家，实现订单、产能和质量数据互联互通；"
+                       "规模以上企业关键工序数控化率超过七成。",
+    "具有较高绿色化发展水平": "集群现有省级绿色工厂5家，推广高效电机和余热回收，单位工业增加值能耗逐年下降。",
+    "积极参与产业开放合作": "集群以“青川小家电”区域品牌组团参加广交会和境外展会，产品出口东南亚、中东等40多个国家和地区。",
+    "具有较强治理和服务能力": "青川县小家电产业集群促进中心统筹集群发展规划、公共服务和对外合作，"
+                           "县中小企业公共服务中心提供融资、人才和检验检测等服务。",
+    "三年发展规划": "重点任务：强链补链，引进核心零部件项目；梯度培育，每年新增专精特新中小企业5家以上；"
+                  "推进数字化绿色化转型；深化开放合作。保障措施：县政府成立集群发展领导小组，设立专项资金，完善用地和人才保障。",
+}
 
 
 def linquan() -> dict:
@@ -381,9 +404,13 @@ def write_client(spec: dict, out: Path = EXAMPLES) -> Path:
     kinds = schema.evidence_kinds()
     for row in spec["evidence"]:
         kid = next(k for k, v in kinds.items() if v == row["kind"])
-        lines = ["clusterkit demo evidence (fictional)", f"client: {spec['id']}", f"kind: {kid}",
+        lines = ["demo evidence (fictional)", f"client: {spec['id']}", f"kind: {kid}",
                  f"years: {spec['years'][0]}-{spec['years'][-1]}"]
         (folder / row["file"]).write_bytes(tiny_pdf(lines))
+    if spec.get("passages"):
+        (folder / "passages").mkdir()
+        for section, text in spec["passages"].items():
+            (folder / "passages" / f"{section}.txt").write_text(text + "\n", encoding="utf-8")
     return folder
 
 

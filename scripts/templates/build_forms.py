@@ -5,9 +5,15 @@
 Writes application.docx (附件1 申报表), review_application.docx (附件3 复核申报表),
 evidence_checklist.docx (佐证材料清单), province_recommendations.docx (附件2 推荐汇总表) and
 province_reviews.docx (附件4 复核情况汇总表). The official field layout of these forms was not
-available: the templates follow the recognition criteria, and each says so in a note. A consultancy
-that has the official layout replaces the files (keeping the tag names of ``toolkit.documents.forms``'
-CONTEXT_SPEC) and runs ``clusterkit templates check``.
+available: the templates follow the recognition criteria. A consultancy that has the official layout
+replaces the files (keeping the tag names of ``toolkit.documents.forms``' CONTEXT_SPEC) and runs
+``clusterkit templates check``. The forms are the applicant's own documents: they carry no note about
+how they were made, no date stamp of ours and no verdict; a draft carries 草稿 in its page header
+(``form.draft``, empty on a package that is ready).
+
+Typography follows GB/T 9704 habits: title in 方正小标宋简体 (22 pt), body 仿宋 三号 (16 pt), headings
+黑体 (一级) and 楷体 (二级); tables in 仿宋 10.5 pt. The faces are those a county's Windows/WPS machine
+has; ``toolkit.core.fonts`` maps them to the bundled open fonts for our PDFs.
 
 Every Jinja tag is typed in one run here (python-docx ``cell.text`` / ``add_run``), so none is split.
 """
@@ -27,9 +33,9 @@ import house  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
-NOTE = ("说明：官方表样未获取。本表依据《中小企业特色产业集群认定标准（2022年版）》的条目编排，由集群申报工具箱根据"
-        "申报单位填报的数据生成；取得官方表样后，请替换模板文件 templates/{file}，并运行 clusterkit templates check 检查。"
-        "标注“阈值待核实”的标准未经政策原文确认，请以正式文件为准。")
+TITLE_FONT = "方正小标宋简体"
+KAI_FONT = "楷体"
+BODY_PT = 16
 
 
 def _attachment_label(doc, text: str) -> None:
@@ -43,8 +49,30 @@ def _title(doc, text: str) -> None:
     doc.add_paragraph(text, style="Title")
 
 
-def _note(doc, file: str) -> None:
-    doc.add_paragraph(NOTE.format(file=file), style=house.note_style(doc))
+def _official(doc, *, body_pt: float = BODY_PT):
+    """GB/T 9704 habits on a house document: 小标宋 title, 仿宋 body, 黑体/楷体 headings, the draft header."""
+    house._set_fonts(doc.styles["Title"], TITLE_FONT)
+    doc.styles["Title"].font.size = Pt(22)
+    doc.styles["Title"].font.bold = False
+    doc.styles["Normal"].font.size = Pt(body_pt)
+    doc.styles["Heading 1"].font.size = Pt(16)
+    house._set_fonts(doc.styles["Heading 2"], KAI_FONT)
+    doc.styles["Heading 2"].font.size = Pt(16)
+    doc.styles["Heading 2"].font.bold = False
+    _draft_header(doc)
+    return doc
+
+
+def _draft_header(doc) -> None:
+    """{{ form.draft }} in every page's header: 草稿 on a package not yet ready, nothing on one that is."""
+    from docx.shared import RGBColor
+
+    p = doc.sections[0].header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    r = p.add_run("{{ form.draft }}")
+    r.bold = True
+    r.font.size = Pt(16)
+    r.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
 
 def _loop_paragraphs(doc, items: str, var: str = "para") -> None:
@@ -77,37 +105,43 @@ def _kv_table(doc, pairs: list[tuple[str, str, str, str]], table_style) -> None:
     house.style_table_text(t, table_style)
 
 
-def _seal_block(doc, who: str, *, province: bool = False) -> None:
-    """The commitment, the applicant's seal and the province's opinion: kept on one page together."""
+def _right(doc, text: str):
+    p = doc.add_paragraph(text)
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return p
+
+
+def _seal_block(doc, who: str) -> None:
+    """The commitment, 申报单位意见 with 负责人签字 and the seal, 市级意见 where the province routes the
+    application through the city (``form.city_opinion``), and the province's opinion: kept together."""
     paras = [doc.add_heading("申报单位承诺与意见", level=2),
              doc.add_paragraph("本单位承诺所填报的数据和提供的佐证材料真实、准确、完整，如有虚假，愿承担相应责任。",
                                style=house.body_style(doc)),
-             doc.add_paragraph()]
-    p = doc.add_paragraph(f"申报单位（盖章）：{who}")
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    paras.append(p)
-    p = doc.add_paragraph("日期：　　　　年　　月　　日")
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    paras.append(p)
-    paras.append(doc.add_heading("省级中小企业主管部门推荐意见", level=2))
-    paras += [doc.add_paragraph(), doc.add_paragraph()]
-    p = doc.add_paragraph("（盖章）　　　　年　　月　　日")
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+             doc.add_paragraph("申报单位意见："), doc.add_paragraph(), doc.add_paragraph(),
+             _right(doc, "负责人签字：　　　　　　　　"),
+             _right(doc, f"申报单位（盖章）：{who}"),
+             _right(doc, "　　　　年　　月　　日"),
+             doc.add_paragraph("{%p if form.city_opinion %}"),
+             doc.add_heading("市级中小企业主管部门意见", level=2),
+             doc.add_paragraph(), doc.add_paragraph(),
+             _right(doc, "（盖章）　　　　年　　月　　日"),
+             doc.add_paragraph("{%p endif %}"),
+             doc.add_heading("省级中小企业主管部门推荐意见", level=2),
+             doc.add_paragraph(), doc.add_paragraph()]
+    _right(doc, "（盖章）　　　　年　　月　　日")
     for q in paras:  # the last paragraph ends the block; every one before it stays with the next
         q.paragraph_format.keep_with_next = True
         q.paragraph_format.keep_together = True
 
 
 def build_application(out: Path, *, review: bool) -> Path:
-    doc = house.new_document()
+    doc = _official(house.new_document())
     ts = house.table_text_style(doc)
     house.body_style(doc)
-    file = "review_application.docx" if review else "application.docx"
     _attachment_label(doc, "{{ form.attachment }}")
     _title(doc, "{{ form.title }}")
     p = doc.add_paragraph("{{ form.round }}　　申报类型：{{ cluster.application_type }}")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _note(doc, file)
 
     doc.add_heading("一、基本信息", level=1)
     pairs = [
@@ -131,11 +165,10 @@ def build_application(out: Path, *, review: bool) -> Path:
     _loop_paragraphs(doc, "basic_paragraphs")
 
     doc.add_heading("四、对照认定标准情况", level=1)
-    doc.add_paragraph("评估结论：{{ assessment.overall }}，准备度{{ assessment.readiness }}分。评估依据：{{ assessment.rulebook }}。"
-                      "{{ assessment.note }}", style=house.body_style(doc))
-    _row_loop(doc, ["条款", "指标", "实际值", "认定标准", "结论", "备注"], [13, 45, 26, 31, 18, 23],
+    _row_loop(doc, ["序号", "指标", "本集群情况", "认定标准", "佐证材料"], [12, 52, 34, 34, 24],
               "r", "criteria_rows",
-              ["{{ r.id }}", "{{ r.title }}", "{{ r.value }}", "{{ r.standard }}", "{{ r.verdict }}", "{{ r.note }}"], ts)
+              ["{{ r.no }}", "{{ r.title }}", "{{ r.value }}", "{{ r.standard }}", "{{ r.evidence }}"], ts)
+    doc.add_paragraph("注：佐证材料栏为《佐证材料清单》中的序号。", style=house.note_style(doc))
     doc.add_paragraph("{%p for s in dimension_sections %}")
     doc.add_heading("{{ s.heading }}", level=2)
     doc.add_paragraph("{%p for para in s.paragraphs %}")
@@ -173,75 +206,61 @@ def build_application(out: Path, *, review: bool) -> Path:
         last = "八"
 
     doc.add_heading(f"{last}、佐证材料", level=1)
-    doc.add_paragraph("佐证材料共{{ evidence.total }}项，已提供{{ evidence.present }}项，缺失{{ evidence.missing }}项，"
-                      "明细见《佐证材料清单》。{{ evidence.missing_text }}", style=house.body_style(doc))
+    doc.add_paragraph("随本表附佐证材料{{ evidence.total }}项，明细见《佐证材料清单》。", style=house.body_style(doc))
 
     _seal_block(doc, "{{ cluster.applicant }}")
-    doc.add_paragraph("生成：{{ generated }}", style=house.note_style(doc))
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out
 
 
 def build_evidence_checklist(out: Path) -> Path:
-    doc = house.new_document()
+    doc = _official(house.new_document())
     ts = house.table_text_style(doc)
     _title(doc, "佐证材料清单")
     p = doc.add_paragraph("{{ cluster.name }}（{{ cluster.place }}）　{{ form.round }}{{ cluster.application_type }}")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _note(doc, "evidence_checklist.docx")
-    doc.add_paragraph("佐证材料表共列{{ summary.total }}项，已提供{{ summary.present }}项，文件缺失{{ summary.missing }}项；"
-                      "对照认定标准尚缺{{ summary.needed }}项材料（见第二部分）。",
-                      style=house.body_style(doc))
-    doc.add_heading("一、材料明细", level=1)
-    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件", "状态"], [12, 48, 36, 40, 20], "e", "rows",
-              ["{{ e.no }}", "{{ e.title }}", "{{ e.kinds }}", "{{ e.file }}", "{{ e.status }}"], ts)
-    doc.add_heading("二、尚缺的佐证材料", level=1)
-    _row_loop(doc, ["序号", "所需材料", "对应条款", "说明"], [12, 50, 54, 40], "m", "missing_rows",
-              ["{{ m.no }}", "{{ m.title }}", "{{ m.criterion }}", "{{ m.reason }}"], ts)
-    doc.add_paragraph("{{ summary.missing_note }}", style=house.note_style(doc))
-    doc.add_paragraph("生成：{{ generated }}", style=house.note_style(doc))
+    doc.add_paragraph("本清单共列佐证材料{{ summary.total }}项，序号与所附文件的编号一致。", style=house.body_style(doc))
+    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件"], [12, 58, 44, 44], "e", "rows",
+              ["{{ e.no }}", "{{ e.title }}", "{{ e.kinds }}", "{{ e.file }}"], ts)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out
 
 
+def _province_seal(doc) -> None:
+    _right(doc, "{{ authority }}（盖章）")
+    _right(doc, "　　　　年　　月　　日")
+
+
 def build_province_recommendations(out: Path) -> Path:
-    doc = house.new_document(landscape=True, body_pt=11)
-    ts = house.table_text_style(doc, 9.5)
+    doc = _official(house.new_document(landscape=True, body_pt=12), body_pt=12)
+    ts = house.table_text_style(doc, 10.5)
     _attachment_label(doc, "{{ form.attachment }}")
     _title(doc, "{{ form.title }}")
-    doc.add_paragraph("推荐单位（盖章）：{{ recommender }}　　推荐名额：{{ summary.quota }}　　"
-                      "候选集群{{ summary.count }}个，拟推荐{{ summary.recommended }}个")
-    _note(doc, "province_recommendations.docx")
+    doc.add_paragraph("推荐单位（盖章）：{{ authority }}")
     _row_loop(
-        doc,
-        ["序号", "集群名称", "所在地区", "主导产业", "细分领域", "集群工业总产值（最近年度）", "年均增长", "准备度", "评估结论", "推荐意见", "提示"],
-        [12, 36, 24, 24, 22, 24, 18, 16, 24, 26, 31], "r", "rows",
-        ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.industry }}", "{{ r.sub_field }}", "{{ r.output }}",
-         "{{ r.growth }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
-    doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))
-    doc.add_paragraph("生成：{{ generated }}", style=house.note_style(doc))
+        doc, ["序号", "集群名称", "所在地区", "主导产业及细分领域", "申报单位", "推荐排序"],
+        [14, 60, 40, 56, 54, 20], "r", "rows",
+        ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.industry }}", "{{ r.applicant }}", "{{ r.order }}"], ts)
+    _province_seal(doc)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out
 
 
 def build_province_reviews(out: Path) -> Path:
-    doc = house.new_document(landscape=True, body_pt=11)
-    ts = house.table_text_style(doc, 9.5)
+    doc = _official(house.new_document(landscape=True, body_pt=12), body_pt=12)
+    ts = house.table_text_style(doc, 10.5)
     _attachment_label(doc, "{{ form.attachment }}")
     _title(doc, "{{ form.title }}")
-    doc.add_paragraph("推荐单位（盖章）：{{ recommender }}　　复核集群{{ summary.count }}个，建议通过复核{{ summary.passed }}个")
-    _note(doc, "province_reviews.docx")
+    doc.add_paragraph("推荐单位（盖章）：{{ authority }}")
     _row_loop(
-        doc,
-        ["序号", "集群名称", "所在地区", "认定年度", "细分领域", "集群工业总产值（最近年度）", "规划目标完成", "准备度", "评估结论", "复核建议", "提示"],
-        [12, 36, 24, 18, 22, 22, 24, 16, 24, 24, 35], "r", "rows",
-        ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.recognised_year }}", "{{ r.sub_field }}", "{{ r.output }}",
-         "{{ r.plan }}", "{{ r.readiness }}", "{{ r.overall }}", "{{ r.decision }}", "{{ r.flags }}"], ts)
-    doc.add_paragraph("{{ summary.rules }}", style=house.note_style(doc))
-    doc.add_paragraph("生成：{{ generated }}", style=house.note_style(doc))
+        doc, ["序号", "集群名称", "所在地区", "认定年度", "主导产业及细分领域", "申报单位", "初审意见", "未通过原因"],
+        [12, 46, 30, 18, 44, 40, 20, 46], "r", "rows",
+        ["{{ r.no }}", "{{ r.name }}", "{{ r.place }}", "{{ r.recognised_year }}", "{{ r.industry }}",
+         "{{ r.applicant }}", "{{ r.opinion }}", "{{ r.reason }}"], ts)
+    _province_seal(doc)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out

@@ -118,3 +118,19 @@ def text_of(x) -> str:
     # starts a new paragraph because of what a county typed.
     s = re.sub(r"\s*[\r\n\u2028\u2029]+\s*", "", str(x)).strip()
     return "" if s.lower() in ("none", "nan", "null") else s
+
+
+def row_numbers(values, digits: int = 1, *, thousands: bool = True) -> list[str]:
+    """The numbers of one table row at one precision: [9, 10.5, 12] → ['9.0', '10.5', '12.0'] (the
+    decimals the most precise of them needs, at most ``digits``); a missing value is ''."""
+    shown = [None if _is_missing(x) else number(x, digits, thousands=thousands) for x in values]
+    decimals = max((len(t.split(".", 1)[1]) for t in shown if t and "." in t), default=0)
+    out = []
+    for x, t in zip(values, shown):
+        if t is None:
+            out.append("")
+        elif decimals == 0:
+            out.append(t)
+        else:
+            out.append(f"{float(x):,.{decimals}f}" if thousands else f"{float(x):.{decimals}f}")
+    return out

@@ -11,11 +11,17 @@
 check (``clusterkit templates check``) compares each template's tags with it, and ``render_form``
 refuses a context that does not match, so a template and the code never drift apart unnoticed.
 Every value in a context is already text (numbers through ``toolkit.core.formatting``); none is None.
+
+The forms are the applicant's documents for the province: facts, figures, narrative and evidence
+references, never a verdict of ours, a readiness, a note on unverified thresholds, the tool's name or
+version, or a file path (``SUBMISSION_FORBIDDEN``; ``clusterkit templates check`` and the package's
+tests hold every submission document to it). Our diagnosis goes to the consultancy's documents.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +34,7 @@ from toolkit.core.clock import today as today_of
 from toolkit.core.paths import templates_dir
 from toolkit.intake.schema import indicator_rows
 from toolkit.assess.measures import plan_actual, standard_text
-from toolkit.assess.rulebook import label_of
-from toolkit.assess.result import DIMENSION_NAMES, PASS, UNVERIFIED_NOTE, Assessment
+from toolkit.assess.result import DIMENSION_NAMES, PASS, Assessment
 
 S = ""  # a text value in a spec
 
@@ -37,7 +42,14 @@ APPLICATION, REVIEW_APPLICATION = "application.docx", "review_application.docx"
 EVIDENCE_CHECKLIST = "evidence_checklist.docx"
 PROVINCE_RECOMMENDATIONS, PROVINCE_REVIEWS = "province_recommendations.docx", "province_reviews.docx"
 
-_FORM = {"attachment": S, "title": S, "round": S}
+_FORM = {"attachment": S, "title": S, "round": S, "draft": S, "city_opinion": S}
+DRAFT_MARK = "草稿"
+
+# What a submission document (附件1/3, 佐证材料清单, 附件2/4) never says: our verdict words, readiness,
+# unverified thresholds, gaps and what it takes, the tool's name, clause codes and paths.
+SUBMISSION_FORBIDDEN = ("达标", "未达标", "待补证", "数据缺失", "符合条件", "准备度", "阈值待核实", "待核实",
+                        "集群申报工具箱", "clusterkit", "下一步", "需再增加", "一票否决", "templates/", ".j2",
+                        "评估结论", "尚未获取", "请以正式文件为准")
 _CLUSTER = {"name": S, "place": S, "province": S, "city": S, "county": S, "leading_industry": S, "sub_field": S,
             "area": S, "applicant": S, "contact": S, "phone": S, "recommender": S, "application_type": S,
             "recognised_year": S, "brand": S, "operating_body": S}
@@ -46,8 +58,7 @@ _APPLICATION = {
     "cluster": _CLUSTER,
     "years": {"y1": S, "y2": S, "y3": S},
     "indicator_rows": [{"label": S, "unit": S, "v1": S, "v2": S, "v3": S}],
-    "assessment": {"overall": S, "readiness": S, "rulebook": S, "note": S},
-    "criteria_rows": [{"id": S, "title": S, "value": S, "standard": S, "verdict": S, "note": S}],
+    "criteria_rows": [{"no": S, "title": S, "value": S, "standard": S, "evidence": S}],
     "basic_paragraphs": [S],
     "dimension_sections": [{"heading": S, "paragraphs": [S]}],
     "firm_rows": [{"no": S, "name": S, "tiers": S}],
@@ -58,10 +69,8 @@ _APPLICATION = {
                    "base_text": S, "target_text": S}],
     "plan_paragraphs": [S],
     "completion_paragraphs": [S],
-    "evidence": {"total": S, "present": S, "missing": S, "missing_text": S},
-    "generated": S,
+    "evidence": {"total": S},
 }
-_PROVINCE_SUMMARY = {"count": S, "recommended": S, "passed": S, "quota": S, "rules": S}
 
 CONTEXT_SPEC: dict[str, dict[str, Any]] = {
     APPLICATION: _APPLICATION,
@@ -69,26 +78,19 @@ CONTEXT_SPEC: dict[str, dict[str, Any]] = {
     EVIDENCE_CHECKLIST: {
         "form": _FORM,
         "cluster": _CLUSTER,
-        "summary": {"total": S, "present": S, "missing": S, "needed": S, "missing_note": S},
-        "rows": [{"no": S, "title": S, "kinds": S, "file": S, "status": S}],
-        "missing_rows": [{"no": S, "title": S, "criterion": S, "reason": S}],
-        "generated": S,
+        "summary": {"total": S},
+        "rows": [{"no": S, "title": S, "kinds": S, "file": S}],
     },
     PROVINCE_RECOMMENDATIONS: {
         "form": _FORM,
-        "recommender": S,
-        "summary": _PROVINCE_SUMMARY,
-        "rows": [{"no": S, "name": S, "place": S, "industry": S, "sub_field": S, "output": S, "growth": S,
-                  "readiness": S, "overall": S, "decision": S, "flags": S}],
-        "generated": S,
+        "authority": S,
+        "rows": [{"no": S, "name": S, "place": S, "industry": S, "applicant": S, "order": S}],
     },
     PROVINCE_REVIEWS: {
         "form": _FORM,
-        "recommender": S,
-        "summary": _PROVINCE_SUMMARY,
-        "rows": [{"no": S, "name": S, "place": S, "recognised_year": S, "sub_field": S, "output": S, "plan": S,
-                  "readiness": S, "overall": S, "decision": S, "flags": S}],
-        "generated": S,
+        "authority": S,
+        "rows": [{"no": S, "name": S, "place": S, "recognised_year": S, "industry": S, "applicant": S,
+                  "opinion": S, "reason": S}],
     },
 }
 
@@ -205,8 +207,66 @@ def evidence_status(client: Client) -> list[dict[str, Any]]:
 
 
 # -- 附件1 / 附件3 ----------------------------------------------------------------------------------
+def evidence_file_name(number: int, src: Path | str) -> str:
+    """The name an evidence file has in the package, numbered as the 佐证材料清单 lists it:
+    ``03_统计局产值证明.pdf`` for item 3 (the one owner of that name)."""
+    from toolkit.core.naming import safe_name
+
+    src = Path(src)
+    suffix = src.suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", src.suffix) else ""
+    return f"{number:02d}_{safe_name(src.stem, 'file')}{suffix}"
+
+
+def _criterion_kinds(assessment: Assessment) -> dict[str, list[str]]:
+    """Criterion id → the evidence kinds the rulebook says support it ({} when the rulebook cannot be read)."""
+    from toolkit.assess.rulebook import load_rulebook
+
+    try:
+        book = load_rulebook(assessment.rulebook)
+    except Exception:  # a rulebook given as a path no longer there: the column stays blank
+        return {}
+    return {c.id: list(c.evidence or []) for c in book.criteria}
+
+
+def evidence_numbers(client: Client, assessment: Assessment) -> dict[str, str]:
+    """Criterion id → the 佐证材料清单 numbers of the items that prove it (items with a file, whose kinds
+    the criterion names), e.g. {"1.2": "1、3"}."""
+    kinds = _criterion_kinds(assessment)
+    ev = evidence_status(client)
+    out = {}
+    for r in assessment.results:
+        want = set(kinds.get(r.id, []))
+        nos = [str(i) for i, x in enumerate(ev, 1) if x["present"] and want & set(x["item"].kinds)]
+        out[r.id] = "、".join(nos)
+    return out
+
+
+def form_header(client: Client, *, draft: bool, attachment: str = "", title: str = "", round_text: str = "") -> dict:
+    from toolkit.documents.authorities import city_opinion
+
+    return {"attachment": attachment, "title": title, "round": round_text, "draft": DRAFT_MARK if draft else "",
+            "city_opinion": "是" if city_opinion(client.province) else ""}
+
+
+_OUR_NOTE = re.compile(r"（[^（）]*(?:待核实|未获取|暂按|参照|按《)[^（）]*）")
+
+
+def applicant_title(title: str) -> str:
+    """A criterion's title as the applicant cites the standard: without our notes on what is not yet
+    confirmed (（国家阈值待核实，暂按10%）, （标准原文未获取…）) and without the word 阈值 standing for a
+    number the 认定标准 column gives: 年均增速超过阈值 → 年均增速."""
+    t = _OUR_NOTE.sub("", _t(title))
+    return re.sub(r"(?:超过|达到|不低于)阈值", "", t).strip()
+
+
+def _row_value(r) -> str:
+    """A criterion's value at the precision of its unit: one precision per row of the table."""
+    unit = r.unit or ""
+    return with_unit(r.value, unit, 2 if unit not in ("亿元", "万元", "%") else 1)
+
+
 def application_context(client: Client, assessment: Assessment, narrative: Narrative, *, round=None,
-                        today: _dt.date | None = None) -> dict[str, Any]:
+                        today: _dt.date | None = None, draft: bool = False) -> dict[str, Any]:
     review = client.is_review
     years = list(client.years)[-3:]
     while len(years) < 3:
@@ -215,20 +275,19 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
     for row in indicator_rows():
         key, digits = row["id"], indicator_digits(row)
         series = client.series(key)
-        vals = [fmt.number(series.get(y), digits) if y is not None and series.get(y) is not None else "" for y in years]
+        vals = fmt.row_numbers([series.get(y) if y is not None else None for y in years], digits)
         if key in client.indicators or any(vals):
             table.append({"label": row["label"], "unit": row["unit"], "v1": vals[0], "v2": vals[1], "v3": vals[2]})
 
+    numbers = evidence_numbers(client, assessment)
     criteria_rows = []
-    for r in sorted(assessment.results, key=lambda r: (r.dimension in (0, 9), r.dimension == 9, r.dimension, r.id)):
-        note = [] if r.verified else [UNVERIFIED_NOTE]
-        if r.verdict != PASS and r.missing:
-            note.append("缺：" + "、".join(_t(m) for m in r.missing[:3] if _t(m)))
+    ordered = sorted((r for r in assessment.results if r.dimension != 0),
+                     key=lambda r: (r.dimension == 9, r.dimension, r.id))
+    for i, r in enumerate(ordered, 1):
         criteria_rows.append({
-            "id": _t(r.id), "title": _t(r.title),
-            "value": with_unit(r.value, r.unit or "", 2 if (r.unit or "") not in ("亿元", "万元", "%") else 1),
-            "standard": standard_text(r.operator, r.threshold, r.unit or ""), "verdict": _t(r.verdict),
-            "note": "；".join(note),
+            "no": str(i), "title": applicant_title(r.title), "value": _row_value(r),
+            "standard": standard_text(r.operator, r.threshold, r.unit or "") or "见认定标准",
+            "evidence": numbers.get(r.id, ""),
         })
 
     sections = {s.key: s for s in narrative.sections}
@@ -255,46 +314,26 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
     for i, t in enumerate([t for t in client.plan if _t(t.name)], 1):
         f = plan_target_facts(client, t)
         actual = plan_actual(client, t)[0]
+        base, target, shown_actual = fmt.row_numbers([t.base_value, t.target_value, actual], 2)
         plan_rows.append({
-            "no": str(i), "name": f["name"], "unit": f["unit"],
-            "base": fmt.number(t.base_value, 2) if t.base_value is not None else "",
-            "target": fmt.number(t.target_value, 2) if t.target_value is not None else "",
-            "actual": fmt.number(actual, 2) if actual is not None else "",
-            "status": f["status"],
-            "base_text": f"{fmt.number(t.base_value, 2)}（{f['base_year']}年）" if t.base_value is not None else "",
-            "target_text": f"{fmt.number(t.target_value, 2)}（{f['target_year']}年）" if t.target_value is not None else "",
+            "no": str(i), "name": f["name"], "unit": f["unit"], "base": base, "target": target,
+            "actual": shown_actual, "status": f["status"],
+            "base_text": f"{base}（{f['base_year']}年）" if base else "",
+            "target_text": f"{target}（{f['target_year']}年）" if target else "",
         })
 
     ev = evidence_status(client)
-    missing = [x for x in ev if not x["present"]]
-    needed = list(dict.fromkeys(row["title"] for row in _still_needed(assessment)))
-    missing_text = "".join((
-        _listing("所列材料中文件缺失的：", [_t(x["item"].title) for x in missing if _t(x["item"].title)]),
-        _listing("按认定标准尚需补充：", needed),
-    )) or "所列材料均已提供，认定标准所需材料齐全。"
-
-    note = []
-    if assessment.unverified:
-        note.append(f"其中{len(assessment.unverified)}项标准的阈值待核实，见下表备注。")
-    relaxed = [_t(s) for s in assessment.settings if "放宽" in s]
-    if relaxed:
-        note.append("评估适用：" + "、".join(relaxed) + "。")
 
     def paras(key: str) -> list[str]:
         return list(sections[key].paragraphs) if key in sections else []
 
     return {
-        "form": {
-            "attachment": "附件3" if review else "附件1",
-            "title": "中小企业特色产业集群复核申报表" if review else "中小企业特色产业集群申报表",
-            "round": round_label(round, assessment),
-        },
+        "form": form_header(client, draft=draft, attachment="附件3" if review else "附件1",
+                            title="中小企业特色产业集群复核申报表" if review else "中小企业特色产业集群申报表",
+                            round_text=round_label(round, assessment)),
         "cluster": cluster_context(client),
         "years": {"y1": str(years[0] or ""), "y2": str(years[1] or ""), "y3": str(years[2] or "")},
         "indicator_rows": table,
-        "assessment": {"overall": _t(assessment.overall), "readiness": fmt.number(assessment.readiness, 0),
-                       "rulebook": label_of(_t(assessment.rulebook), _t(assessment.rulebook_version)),
-                       "note": "".join(note)},
         "criteria_rows": criteria_rows,
         "basic_paragraphs": paras("basic"),
         "dimension_sections": dimension_sections,
@@ -305,9 +344,7 @@ def application_context(client: Client, assessment: Assessment, narrative: Narra
         "plan_rows": plan_rows,
         "plan_paragraphs": paras("plan"),
         "completion_paragraphs": paras("plan_completion"),
-        "evidence": {"total": str(len(ev)), "present": str(len(ev) - len(missing)), "missing": str(len(missing)),
-                     "missing_text": missing_text},
-        "generated": generated_stamp(today),
+        "evidence": {"total": str(len(ev))},
     }
 
 
@@ -320,8 +357,8 @@ def application_filename(client: Client) -> str:
 
 
 def write_application(client: Client, assessment: Assessment, narrative: Narrative, out: Path | str, *,
-                      round=None, today=None) -> Path:
-    ctx = application_context(client, assessment, narrative, round=round, today=today)
+                      round=None, today=None, draft: bool = False) -> Path:
+    ctx = application_context(client, assessment, narrative, round=round, today=today, draft=draft)
     return render_form(application_template(client), ctx, out)
 
 
@@ -344,46 +381,32 @@ def _listing(lead: str, items: list[str], most: int = 8) -> str:
     return lead + "、".join(items[:most]) + ("等。" if len(items) > most else "。")
 
 
-def evidence_context(client: Client, assessment: Assessment, *, round=None, today=None) -> dict[str, Any]:
+def evidence_context(client: Client, assessment: Assessment, *, round=None, today=None,
+                     draft: bool = False) -> dict[str, Any]:
+    """The 佐证材料清单 the province reads: every item, numbered as its file is in the package."""
     labels = schema.evidence_kinds()
     ev = evidence_status(client)
     rows = []
     for i, x in enumerate(ev, 1):
         e = x["item"]
-        if x["present"]:
-            status = "已提供"
-        elif x["file"]:
-            status = "文件缺失"  # listed, but not found beside the workbook
-        else:
-            status = "无文件"
         rows.append({"no": str(i), "title": _t(e.title) or "（未命名材料）",
                      "kinds": "、".join(labels.get(k, _t(k)) for k in e.kinds if _t(k)),
-                     "file": Path(x["file"]).name if x["file"] else "", "status": status})
-    missing_rows = []
-    for x in ev:
-        if not x["present"]:
-            e = x["item"]
-            missing_rows.append({"title": _t(e.title) or "（未命名材料）",
-                                 "criterion": "、".join(labels.get(k, _t(k)) for k in e.kinds if _t(k)),
-                                 "reason": f"文件未找到：{x['file']}" if x["file"] else "未提供文件"})
-    missing_rows += _still_needed(assessment)
-    for i, m in enumerate(missing_rows, 1):
-        m["no"] = str(i)
-    present = sum(1 for x in ev if x["present"])
+                     "file": evidence_file_name(i, x["path"]) if x["present"] else "（纸质材料另附）"})
     return {
-        "form": {"attachment": "", "title": "佐证材料清单", "round": round_label(round, assessment)},
+        "form": form_header(client, draft=draft, title="佐证材料清单", round_text=round_label(round, assessment)),
         "cluster": cluster_context(client),
-        "summary": {"total": str(len(ev)), "present": str(present), "missing": str(len(ev) - present),
-                    "needed": str(len(missing_rows)),
-                    "missing_note": ("请在申报截止前补齐上表所列材料，放入客户文件夹的 evidence/ 目录并在“佐证材料”表中登记。"
-                                     if missing_rows else "所需佐证材料均已提供。")},
+        "summary": {"total": str(len(ev))},
         "rows": rows,
-        "missing_rows": missing_rows,
-        "generated": generated_stamp(today),
     }
 
 
-def write_evidence_checklist(client: Client, assessment: Assessment, out: Path | str, *, round=None,
-                             today=None) -> Path:
-    return render_form(EVIDENCE_CHECKLIST, evidence_context(client, assessment, round=round, today=today), out)
+def still_needed(assessment: Assessment) -> list[dict[str, str]]:
+    """What the criteria not yet met still need (evidence or data), one row per item: for the
+    consultancy's diagnosis, never for the forms."""
+    return _still_needed(assessment)
 
+
+def write_evidence_checklist(client: Client, assessment: Assessment, out: Path | str, *, round=None,
+                             today=None, draft: bool = False) -> Path:
+    return render_form(EVIDENCE_CHECKLIST, evidence_context(client, assessment, round=round, today=today, draft=draft),
+                       out)

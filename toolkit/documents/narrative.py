@@ -37,6 +37,7 @@ from typing import Any
 from toolkit.core import formatting as fmt
 from toolkit.core.formatting import text_of
 from toolkit.core.errors import TemplateError
+from toolkit.intake.evidence import ignored
 from toolkit.intake.model import NEW, REVIEW, TIERS, Client
 from toolkit.intake.schema import indicator_unit
 from toolkit.core.paths import templates_dir
@@ -582,13 +583,85 @@ def render_text(name: str, **context: Any) -> str:
     return paras[0] if paras else ""
 
 
-def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None) -> Narrative:
-    """The narrative of every section, in the order of the form."""
+PLACEHOLDER = re.compile(r"【待补充[:：]?([^】]*)】")
+PASSAGES_DIR = "passages"
+
+
+def passage_files(client: "Client | Path | str") -> dict[str, Path]:
+    """The passages the county or consultant wrote for the sections the data cannot write: one text file
+    per section in the client's ``passages/`` folder, named by the section's title (``产业链协作.txt``)
+    or key (``dim3.txt``); hidden and Office lock files are ignored."""
+    folder = Path(getattr(client, "folder", client) or ".") / PASSAGES_DIR
+    if not folder.is_dir():
+        return {}
+    return {p.stem.strip(): p for p in sorted(folder.glob("*.txt"))
+            if p.is_file() and not ignored(p.name)}
+
+
+def supplied_passages(client: Client) -> dict[str, list[str]]:
+    """Section title or key → the paragraphs supplied for it (a blank line separates paragraphs)."""
+    out = {}
+    for stem, path in passage_files(client).items():
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = path.read_text(encoding="gb18030", errors="replace")
+        paras = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+        paras = ["".join(x.strip() for x in b.splitlines()) for b in paras]
+        if paras:
+            out[stem] = paras
+    return out
+
+
+def fill_placeholders(paragraphs: list[str], supplied: list[str] | None) -> list[str]:
+    """The section's 【待补充：…】 passages replaced by what was supplied: the first placeholder gives way to the
+    supplied paragraphs (after what its paragraph already says), further ones are dropped. Nothing
+    supplied: the paragraphs as they are."""
+    if not supplied:
+        return list(paragraphs)
+    out, done = [], False
+    for p in paragraphs:
+        if not PLACEHOLDER.search(p):
+            out.append(p)
+            continue
+        rest = PLACEHOLDER.sub("", p).strip()
+        if rest:
+            out.append(rest)
+        if not done:
+            out += supplied
+            done = True
+    return out
+
+
+def open_placeholders(narrative: "Narrative") -> list[tuple[str, str]]:
+    """(section title, what to write) for each 【待补充】 passage still in the narrative."""
+    return [(s.title, m.group(1).strip()) for s in narrative.sections for p in s.paragraphs
+            for m in PLACEHOLDER.finditer(p)]
+
+
+def _applicant_view(d: dict[str, Any]) -> dict[str, Any]:
+    """The dimension as the applicant tells it: what it has and the standard it answers; no gaps, no
+    note on thresholds not yet confirmed (those are the consultancy's diagnosis)."""
+    def plain(r):
+        return {**r, "unverified": False, "unverified_text": ""}
+
+    return {**d, "gaps": [], "unverified": False, "strengths": [plain(r) for r in d["strengths"]],
+            "results": [plain(r) for r in d["results"]]}
+
+
+def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None,
+          applicant: bool = False) -> Narrative:
+    """The narrative of every section, in the order of the form, with the passages supplied in the
+    client's ``passages/`` folder in place of the 【待补充】 ones.
+
+    ``applicant``: the text of the submission — the county's case, without gaps (下一步…), without notes
+    on thresholds not yet confirmed; the default is the consultancy's draft, which keeps them."""
     env = environment(Path(folder) if folder else None)
     c = client_facts(client, assessment)
     a = assessment_facts(assessment)
     is_review = client.is_review or assessment.application_type == REVIEW
     typed = county_texts(client)
+    supplied = supplied_passages(client)
     narrative = Narrative(client_id=client.id, cluster_name=c["cluster_name"])
     for key, template, title, dim in SECTIONS:
         if key in REVIEW_ONLY and not is_review:
@@ -596,7 +669,10 @@ def draft(client: Client, assessment: Assessment, *, folder: Path | str | None =
         d = dimension_facts(assessment, dim)
         if dim is not None and 1 <= dim <= 8 and d["name"]:
             title = d["name"]
+        if applicant:
+            d = _applicant_view(d)
         ctx = {"c": c, "d": d, "a": a, "section_title": title}
         paras = render_section(env, template, ctx, section=title, typed=typed)
+        paras = fill_placeholders(paras, supplied.get(title) or supplied.get(key))
         narrative.sections.append(Section(key, title, paras, template))
     return narrative

@@ -32,6 +32,14 @@ from typing import BinaryIO
 from toolkit.core.errors import ToolkitError
 
 EVIDENCE_DIR = "evidence"
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+
+
+def ignored(name: str) -> bool:
+    """A file nobody put there on purpose: an Office lock file (``~$…``), a hidden file, Thumbs.db. It
+    neither enters a package nor makes the batch run a client again."""
+    name = str(name).rsplit("/", 1)[-1]
+    return name.startswith(("~$", ".")) or name.lower() in IGNORED_NAMES
 NAME_MAX = 255  # bytes in one file or folder name (ext4, APFS, NTFS as seen from Linux)
 
 ERROR, WARNING = "error", "warning"

@@ -145,8 +145,14 @@ def inputs_sha256(folder: Path) -> str:
     if wb.is_file():
         h.update(b"intake.xlsx\0" + sha256_file(wb).encode() + b"\n")
     for e in evidence.scan(folder):
+        if evidence.ignored(e.rel or e.typed):
+            continue
         content = sha256_file(e.open()) if e.ok else f"refused: {e.message}"
         h.update((e.rel or e.typed).encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
+    from toolkit.documents.narrative import passage_files
+
+    for stem, p in passage_files(folder).items():  # the passages the county wrote
+        h.update(f"passages/{p.name}".encode("utf-8", "surrogateescape") + b"\0" + sha256_file(p).encode() + b"\n")
     return h.hexdigest()
 
 
