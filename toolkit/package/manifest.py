@@ -51,6 +51,7 @@ def summary(client: Client, assessment: Assessment) -> dict[str, Any]:
         "city": client.city,
         "county": client.county,
         "recommender": client.recommender,
+        "applicant": client.get("applicant", ""),
         "leading_industry": client.get("leading_industry", ""),
         "sub_field": client.sub_field,
         "application_type": client.application_type,
@@ -82,6 +83,7 @@ class PackageRecord:
     city: str = ""
     county: str = ""
     leading_industry: str = ""
+    applicant: str = ""  # 申报单位, as 附件2/附件4 name it
     recognised_year: int | str | None = None
     provincial_recognition: bool | None = None  # 已获省级特色产业集群认定; None when not answered
     output_latest: float | None = None  # 集群工业总产值 of the latest year, 亿元
@@ -137,6 +139,7 @@ def _record(s: dict, assessment: Assessment, *, client_id: str, round=None, fold
         city=_text(s.get("city")),
         county=_text(s.get("county")) or _text(assessment.county),
         leading_industry=_text(s.get("leading_industry")),
+        applicant=_text(s.get("applicant")),
         recognised_year=s.get("recognised_year"),
         provincial_recognition=s.get("provincial_recognition") if isinstance(s.get("provincial_recognition"), bool)
         else None,

@@ -23,12 +23,18 @@ from toolkit.province.decision import Decision, ProvinceDecision
 TEMPLATE = "province_brief.docx"
 
 
-def _row(d: Decision) -> dict[str, str]:
+def _row(d: Decision, uncertainty=None) -> dict[str, str]:
     failed = [f"{r.id} {short_title(r)}（{r.verdict}）" for r in d.record.failed]
     issues = "；".join(failed[:3]) + ("等" if len(failed) > 3 else "") if failed else "无"
+    decision = d.status
+    if uncertainty is not None:
+        try:  # how robust the place is: 拟推荐 · 第3位（区间2–6，入围名额的概率64%）
+            decision = f"{d.status}；{uncertainty.of(d.record.client_id).label()}"
+        except KeyError:
+            pass
     return {"rank": str(d.rank), "cluster_name": d.name, "overall": d.overall,
             "readiness": f"{number(d.readiness, 0)}分" if d.readiness is not None else "—",
-            "decision": d.status, "issues": issues}
+            "decision": decision, "issues": issues}
 
 
 def quota_sentence(decision: ProvinceDecision) -> str:
@@ -42,7 +48,19 @@ def quota_sentence(decision: ProvinceDecision) -> str:
     return f"{head}，未超出名额（不符合条件的集群不占用名额）。"
 
 
-def brief_context(decision: ProvinceDecision, *, today=None) -> dict:
+def interval_sentence(uncertainty) -> str:
+    """How the rank intervals were made (alternatives, seed) and what could not be varied, in one passage."""
+    if uncertainty is None:
+        return ""
+    alt = uncertainty.alternatives
+    text = (f"排名区间：在权重、待补证得分、封顶和增长率算法的备选方案下抽样{alt.draws}次（随机种子{alt.seed}），"
+            "给出每个集群排名的5%–95%区间和进入推荐名额的概率。")
+    if uncertainty.notes:
+        text += "注意：" + "；".join(uncertainty.notes) + "。"
+    return text
+
+
+def brief_context(decision: ProvinceDecision, *, today=None, uncertainty=None) -> dict:
     """The briefing's text, every line read from ``decision``."""
     today = today_of(today)
     rnd, recommender, year = decision.round, decision.recommender, decision.year
@@ -63,31 +81,39 @@ def brief_context(decision: ProvinceDecision, *, today=None) -> dict:
                             f"复核集群{len(decision.reviews)}个。",
         "quota_sentence": quota_sentence(decision),
         "deadline_sentence": dl or "截止日期未知。",
-        "candidates": [_row(d) for d in cands],
+        "candidates": [_row(d, uncertainty) for d in cands],
         "reviews": [_row(d) for d in decision.reviews],
         "unverified_sentence": (f"{UNVERIFIED_NOTE}：第{'、'.join(unverified)}项标准的阈值或条文未与政策原文核对，结论仅供参考。"
                                 if unverified else ""),
         "method_sentence": "排序按综合准备度（0–100分）；准备度不能弥补未达标的硬性标准，推荐前须逐项核实。"
-                           "不符合条件的集群不占用推荐名额，每个细分领域只推荐一个集群。",
+                           "不符合条件的集群不占用推荐名额，每个细分领域只推荐一个集群。" + interval_sentence(uncertainty),
     }
 
 
-def write_province_brief(decision: ProvinceDecision, out_dir: Path | str, *, today=None) -> dict[str, Path]:
-    """The briefing and its quota chart for one 推荐单位's decision; name → path."""
-    from toolkit.documents.charts import draw_quota_chart
+def write_province_brief(decision: ProvinceDecision, out_dir: Path | str, *, today=None,
+                         uncertainty=None) -> dict[str, Path]:
+    """The briefing, its quota chart and (with ``uncertainty``, ``toolkit.province.uncertainty.intervals_for``)
+    the rank intervals and their chart, for one 推荐单位's decision; name → path."""
+    from toolkit.documents.charts import draw_quota_chart, draw_rank_intervals
     from toolkit.documents.render import render
 
     out_dir = Path(out_dir)
-    charts = draw_quota_chart(decision, out_dir / CHART_DIR)
-    ctx = brief_context(decision, today=today)
+    charts = dict(draw_quota_chart(decision, out_dir / CHART_DIR))
+    captions = {k: CAPTIONS["quota"] for k in charts}
+    if uncertainty is not None and uncertainty.intervals:
+        charts["intervals"] = draw_rank_intervals(uncertainty.intervals, out_dir / CHART_DIR,
+                                                  recommender=decision.recommender, year=decision.year,
+                                                  quota=decision.quota, notes=uncertainty.notes)
+        captions["intervals"] = "候选集群排名的稳健性（5%–95%区间）"
+    ctx = brief_context(decision, today=today, uncertainty=uncertainty)
 
     def prepare(tpl, c):
         from docx.shared import Mm
         from docxtpl import InlineImage
 
-        c["charts"] = [{"image": InlineImage(tpl, str(p), width=Mm(IMAGE_WIDTH_MM)), "caption": CAPTIONS["quota"]}
-                       for p in charts.values()]
+        c["charts"] = [{"image": InlineImage(tpl, str(p), width=Mm(IMAGE_WIDTH_MM)), "caption": captions[k]}
+                       for k, p in charts.items()]
 
     out = out_dir / f"{safe_name(decision.recommender or '推荐单位')}_推荐情况简报.docx"
     memo = render(paths.templates_dir() / TEMPLATE, ctx, out, prepare=prepare)
-    return {"chart_quota": charts["quota"], "province_brief": memo}
+    return {**{f"chart_{k}": p for k, p in charts.items()}, "province_brief": memo}
