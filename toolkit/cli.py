@@ -179,17 +179,30 @@ def cmd_assess(args) -> int:
 
 def cmd_package(args) -> int:
     from toolkit.intake.reader import read_partial
-    from toolkit.package.writer import build_package
+    from toolkit.package.writer import build_package, kept_lines
 
     choice = _rounds(args, read_partial(args.dir))
     result = build_package(args.dir, round=choice.data, today=args.today, rulebook=args.rulebook, output=args.output,
-                           western_relaxation=args.western_relaxation)
+                           western_relaxation=args.western_relaxation, final=args.final)
     a = result.assessment
     print(f"申报材料包：{result.path}")
     print(f"评估结论：{a.overall}（准备度{round(a.readiness)}分，规则库 {a.rulebook} {a.rulebook_version}）")
+    print(_status_line(result.manifest))
     for p in result.files:
         print(f"  {p.relative_to(result.path).as_posix()}")
+    for line in kept_lines(result.kept):
+        print(f"注意：{line}")
     return 0
+
+
+def _status_line(manifest: dict) -> str:
+    """Draft or ready, said once: 可以报送 / 草稿（原因）/ 已按 --final 定稿（覆盖了什么）."""
+    st = manifest.get("status") or {}
+    if st.get("final") and st.get("overridden"):
+        return "申报材料：已按 --final 定稿（覆盖：" + "；".join(st["overridden"]) + "）"
+    if st.get("draft"):
+        return "申报材料：草稿，尚不能报送（" + "；".join(st.get("reasons") or []) + "）"
+    return "申报材料：可以报送（无草稿标记）"
 
 
 def cmd_province(args) -> int:
@@ -339,8 +352,20 @@ def _print_batch(result) -> None:
     from toolkit.run.batch import OK
 
     print(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
+    from toolkit.core.errors import ToolkitError
+    from toolkit.package.manifest import read_manifest
+    from toolkit.package.writer import kept_lines
+
     for run in result.ok:
         print(f"  ✓ {run.client_id}: {run.package}")
+        try:
+            manifest = read_manifest(run.package) if run.package else {}
+        except ToolkitError:
+            manifest = {}
+        if manifest:
+            print(f"    {_status_line(manifest)}")
+            for line in kept_lines(manifest.get("kept") or []):
+                print(f"    注意：{line}")
     for run in result.skipped:
         print(f"  = {run.client_id}（未变化，跳过；--force 重跑）: {run.package}")
     if result.province is not None and result.province.status == OK:
@@ -433,6 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="客户文件夹", help="客户文件夹")
     _add_rulebook_round(p)
     _output(p)
+    p.add_argument("--final", action="store_true",
+                   help="把检查认为是草稿的申报材料定稿（不加草稿标记）；manifest.json 记录覆盖了什么")
     p.set_defaults(handler=cmd_package)
 
     p = sub.add_parser("province", help="由材料包生成省级汇总表（附件2、附件4）")

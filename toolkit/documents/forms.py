@@ -41,6 +41,8 @@ S = ""  # a text value in a spec
 APPLICATION, REVIEW_APPLICATION = "application.docx", "review_application.docx"
 EVIDENCE_CHECKLIST = "evidence_checklist.docx"
 PROVINCE_RECOMMENDATIONS, PROVINCE_REVIEWS = "province_recommendations.docx", "province_reviews.docx"
+# The documents the province reads: held to SUBMISSION_FORBIDDEN by ``clusterkit templates check``.
+SUBMISSION_TEMPLATES = (APPLICATION, REVIEW_APPLICATION, EVIDENCE_CHECKLIST, PROVINCE_RECOMMENDATIONS, PROVINCE_REVIEWS)
 
 _FORM = {"attachment": S, "title": S, "round": S, "draft": S, "city_opinion": S}
 DRAFT_MARK = "草稿"

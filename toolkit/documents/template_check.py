@@ -344,6 +344,44 @@ def _j2_spec(path: Path) -> dict | None:
     return narrative.CONTEXT_SPEC
 
 
+# What a submission document must never print (the applicant's voice): tags that carry our verdict.
+_VERDICT_TAG = re.compile(r"\{\{\s*([\w.]*\b(?:verdict|overall|readiness|generated|unverified|what_it_takes|gaps)\b[\w.]*)[^}]*\}\}")
+
+
+def check_submission_words(path: Path | str) -> list[Finding]:
+    """A submission template (附件1/3, 佐证材料清单, 附件2/4) that prints a verdict word of ours: typed in its
+    text (达标, 准备度, 集群申报工具箱 … ``forms.SUBMISSION_FORBIDDEN``) or through a tag carrying a verdict,
+    readiness or date stamp. Each is named with its place and tag."""
+    from lxml import etree
+
+    from toolkit.documents import forms
+
+    path = Path(path)
+    out: list[Finding] = []
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return out
+    with z:
+        for part in _parts(z):
+            root = etree.fromstring(z.read(part))
+            for n, p in enumerate(root.iter(f"{W}p"), 1):
+                text = "".join(_runs_text(p))
+                if not text.strip():
+                    continue
+                place = _place(part, n, any(a.tag == f"{W}tc" for a in p.iterancestors()))
+                for m in _VERDICT_TAG.finditer(text):
+                    out.append(Finding(path.name, place, m.group(0),
+                                       f"申报材料中不得出现评估结论（{m.group(1)}）：报送省里的文件以申报单位口吻陈述事实，"
+                                       "诊断内容在咨询材料中；删去这个标签"))
+                literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)
+                for word in forms.SUBMISSION_FORBIDDEN:
+                    if word in literal:
+                        out.append(Finding(path.name, place, word,
+                                           f"申报材料中不得出现“{word}”：删去或改写这段文字"))
+    return out
+
+
 def check_docx(path: Path | str, spec: dict | None = None) -> list[Finding]:
     from jinja2 import TemplateSyntaxError
 
@@ -365,6 +403,10 @@ def check_docx(path: Path | str, spec: dict | None = None) -> list[Finding]:
                                 severity="warning"))
     else:
         findings += check_variables(path.name, ast, spec, line_numbers=False)
+    from toolkit.documents.forms import SUBMISSION_TEMPLATES
+
+    if path.name in SUBMISSION_TEMPLATES:
+        findings += check_submission_words(path)
     return findings
 
 
