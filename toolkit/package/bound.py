@@ -156,10 +156,10 @@ def _front_matter(cover: Cover, toc: list[tuple[str, int | str]], out_docx: Path
             r.font.name = "仿宋_GB2312"
             r._element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
     table.autofit = False  # LibreOffice reads the grid's widths: a title takes one line, its page the margin
-    for col, width in zip(table.columns, (Mm(130), Mm(24))):
+    for col, width in zip(table.columns, (Mm(122), Mm(32))):
         col.width = width
     for row in table.rows:
-        row.cells[0].width, row.cells[1].width = Mm(130), Mm(24)
+        row.cells[0].width, row.cells[1].width = Mm(122), Mm(32)
     doc.save(out_docx)
     return out_docx
 
