@@ -34,6 +34,8 @@ def brief_calls(monkeypatch):
         return {"memo": out}
 
     monkeypatch.setattr(package, "write_brief", write_brief)
+    # these tests are about the folder, the manifest and the names: no LibreOffice (test_submission converts)
+    monkeypatch.setattr(package, "_convert_pdfs", lambda docs, outdir, notices: {})
     return calls
 
 
@@ -44,9 +46,9 @@ def _sha(p: Path) -> str:
 def test_package_of_a_demo_client(tmp_path, brief_calls):
     res = package.build_package(QINGCHUAN, round=2025, output=tmp_path / "out")
     assert res.path == (tmp_path / "out" / "2025" / "浙江省" / "qingchuan").resolve()
-    names = {p.name for p in res.path.iterdir()}
-    assert {"附件1_申报表.docx", "佐证材料清单.docx", "申报材料文字稿.md", "assessment.json", "manifest.json",
-            "qingchuan.zip", "佐证材料", "简报.docx"} <= names
+    names = {p.relative_to(res.path).as_posix() for p in res.path.rglob("*")}
+    assert {"申报材料/附件1_申报表.docx", "申报材料/佐证材料清单.docx", "咨询材料/申报材料文字稿.md", "assessment.json",
+            "manifest.json", "qingchuan.zip", "申报材料/佐证材料", "咨询材料/简报.docx", "咨询材料/诊断表.xlsx"} <= names
     m = json.loads((res.path / "manifest.json").read_text(encoding="utf-8"))
     assert m["rulebook"] == {"id": "national-2022", "version": res.assessment.rulebook_version}
     assert m["round"] == 2025 and m["toolkit_version"] and m["generated_at"].startswith("20")
@@ -61,7 +63,7 @@ def test_package_of_a_demo_client(tmp_path, brief_calls):
     assert m["summary"]["sub_field"] == "智能小家电" and m["summary"]["overall"] == res.assessment.overall
     assert json.loads((res.path / "assessment.json").read_text(encoding="utf-8"))["client_id"] == "qingchuan"
     assert brief_calls and brief_calls[0][0] == "qingchuan" and brief_calls[0][2] == 2025
-    assert m["brief"] == {"memo": "简报.docx"}
+    assert m["brief"] == {"memo": "咨询材料/简报.docx"}
     assert [p.name for p in res.path.parent.iterdir() if p.name.startswith(".")] == []
 
 
@@ -78,17 +80,25 @@ def test_a_given_assessment_and_narrative_are_packaged_as_they_are(tmp_path, bri
     def not_again(*a, **k):
         raise AssertionError("computed a second time")
 
+    real_draft = toolkit.documents.narrative.draft
+
+    def applicant_only(*a, applicant=False, **k):  # the forms' text is the applicant's view, made from `shown`
+        if not applicant:
+            raise AssertionError("computed a second time")
+        assert a[1] is shown
+        return real_draft(*a, applicant=True, **k)
+
     monkeypatch.setattr(toolkit.assess.assessment, "assess", not_again)
-    monkeypatch.setattr(toolkit.documents.narrative, "draft", not_again)
+    monkeypatch.setattr(toolkit.documents.narrative, "draft", applicant_only)
     res = package.build_package(client, round=2025, output=tmp_path, assessment=shown, narrative=narrative)
     assert res.assessment is shown
-    assert (res.path / package.NARRATIVE_FILE).read_text(encoding="utf-8") == narrative.to_markdown()
+    assert (res.path / package.CONSULTANCY / package.NARRATIVE_FILE).read_text(encoding="utf-8") == narrative.to_markdown()
 
 
 def test_a_review_client_gets_the_review_form(tmp_path, brief_calls):
     res = package.build_package(examples_dir() / "clients" / "dongtang", round=2025, output=tmp_path)
-    assert (res.path / "附件3_复核申报表.docx").is_file()
-    assert not (res.path / "附件1_申报表.docx").exists()
+    assert (res.path / package.SUBMISSION / "附件3_复核申报表.docx").is_file()
+    assert not (res.path / package.SUBMISSION / "附件1_申报表.docx").exists()
     assert res.manifest["rulebook"]["id"] == "review-2022"
 
 
@@ -107,11 +117,14 @@ def test_a_failed_rerun_leaves_the_old_package_and_no_temporary_folder(tmp_path,
     assert [p.name for p in first.path.parent.iterdir()] == ["qingchuan"]
 
 
-def test_a_rerun_replaces_the_package_once_complete(tmp_path, brief_calls):
+def test_a_rerun_replaces_the_package_once_complete_and_keeps_what_the_consultant_added(tmp_path, brief_calls):
     first = package.build_package(QINGCHUAN, round=2025, output=tmp_path)
-    (first.path / "stale.txt").write_text("old", encoding="utf-8")
+    (first.path / "notes.txt").write_text("old", encoding="utf-8")
+    (first.path / package.SUBMISSION / "~$附件1_申报表.docx").write_bytes(b"lock")  # Word's lock file: not kept
     second = package.build_package(QINGCHUAN, round=2025, output=tmp_path)
-    assert second.path == first.path and not (second.path / "stale.txt").exists()
+    assert second.path == first.path and (second.path / "notes.txt").read_text(encoding="utf-8") == "old"
+    assert second.kept == [{"path": "notes.txt", "why": "顾问添加"}] and second.manifest["kept"] == second.kept
+    assert not (second.path / package.SUBMISSION / "~$附件1_申报表.docx").exists()
     assert [p.name for p in first.path.parent.iterdir()] == ["qingchuan"]
 
 
@@ -132,7 +145,7 @@ def test_a_client_named_with_markup_and_slashes_is_packaged_inside_the_root(tmp_
     res = package.build_package(client, round=2025, output=tmp_path / "out")
     assert (tmp_path / "out").resolve() in res.path.parents
     assert res.path.name == "a_b_c" and res.path.parent.name == "宁波市"
-    assert (res.path / "附件1_申报表.docx").is_file()
+    assert (res.path / package.SUBMISSION / "附件1_申报表.docx").is_file()
     intake = next(i for i in res.manifest["inputs"] if i["role"] == "intake")
     assert intake["exists"] is False and intake["sha256"] == client.sha256  # no workbook: the reader's hash
 
@@ -290,10 +303,11 @@ def test_a_client_declaring_negative_list_events_is_packaged_with_the_declaratio
     res = package.build_package(folder, round=2025, output=tmp_path / "out")
     assert res.assessment.overall == "不符合条件"
     assert [r.verdict for r in res.assessment.results if r.id == "0.3"] == ["一票否决"]
-    form = next(res.path.glob("附件*_*申报表.docx"))
+    form = next((res.path / package.SUBMISSION).glob("附件*_*申报表.docx"))
     text = "\n".join(p.text for p in docx.Document(form).paragraphs)
     text += "\n".join(c.text for t in docx.Document(form).tables for row in t.rows for c in row.cells)
-    assert "近三年存在偷税漏税行为" in text and "一票否决" in text and "真实性负责" in text
+    assert "近三年存在偷税漏税行为" in text and "真实性负责" in text
+    assert res.manifest["status"]["draft"] and "一票否决" in "".join(res.manifest["status"]["reasons"])
     if client_id == "qingchuan":
-        narrative = (res.path / package.NARRATIVE_FILE).read_text(encoding="utf-8")
+        narrative = (res.path / package.CONSULTANCY / package.NARRATIVE_FILE).read_text(encoding="utf-8")
         assert "INF精密机械（浙江）有限公司" in narrative and "{{青川}}小家电 0.529999" in narrative

@@ -133,6 +133,9 @@ def test_the_declared_sub_field_is_what_every_table_shows(packages):
     province.write_province_tables(packages, 2025)
     ws = load_workbook(packages / "2025" / "青岛市" / "附件2_推荐汇总表.xlsx").active
     row = dict(zip([c.value for c in ws[2]], [c.value for c in ws[3]]))
+    assert row["集群名称"] == "城阳区家电产业集群" and row["主导产业及细分领域"].endswith("智能小家电")
+    ws = load_workbook(packages / "2025" / "青岛市" / f"青岛市{province.INTERNAL_SUFFIX}")["推荐排序"]
+    row = dict(zip([c.value for c in ws[1]], [c.value for c in ws[2]]))
     assert row["集群名称"] == "城阳区家电产业集群" and row["细分领域"] == "智能小家电"
 
 
@@ -164,14 +167,19 @@ def test_a_plan_city_with_two_places_and_an_ineligible_candidate_reads_the_same_
     province.write_province_tables(out, 2025)
     ws = load_workbook(out / "2025" / "宁波市" / "附件2_推荐汇总表.xlsx").active
     header = [c.value for c in ws[2]]
-    table = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=3, max_row=5)]
+    table = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=3, max_row=4)]
+    assert [(r["集群名称"], r["推荐排序"]) for r in table] == [("宁波甲区模具产业集群", "1"), ("宁波丙区电子元器件产业集群", "2")]
+    assert "准备度" not in header and "推荐意见" not in header   # the province's columns only
+    ws = load_workbook(out / "2025" / "宁波市" / f"宁波市{province.INTERNAL_SUFFIX}")["推荐排序"]
+    header = [c.value for c in ws[1]]
+    table = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=2, max_row=4)]
     assert [r["推荐意见"] for r in table] == expected
 
     (decision,), _ = decide_round(out, 2025)
     files = write_province_brief(decision, tmp_path / "brief", today=dt.date(2025, 5, 10))
     doc = Document(str(files["province_brief"]))
     rows = [[c.text for c in row.cells] for row in doc.tables[0].rows[1:]]
-    assert [r[4] for r in rows] == expected  # 推荐意见
+    assert [r[4].split("；")[0] for r in rows] == expected  # 推荐意见
     assert not any("超出名额" in c for r in rows for c in r)
     assert "推荐名额上限2个，候选3个，拟推荐2个，未超出名额" in "".join(p.text for p in doc.paragraphs)
 
@@ -188,9 +196,9 @@ def test_tables_from_packages(packages, tmp_path):
             "四川省/附件2_推荐汇总表.docx"} <= names
     assert not (packages / "2025" / "江苏省" / "附件2_推荐汇总表.docx").exists()  # only a review there
 
-    ws = load_workbook(packages / "2025" / "宁波市" / "附件2_推荐汇总表.xlsx").active
-    header = [c.value for c in ws[2]]
-    rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=3, max_row=6)]
+    ws = load_workbook(packages / "2025" / "宁波市" / f"宁波市{province.INTERNAL_SUFFIX}")["推荐排序"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=2, max_row=5)]
     assert [r["集群名称"] for r in rows][0] is not None and len(rows) == 4
     decisions = [r["推荐意见"] for r in rows]
     assert decisions.count(SAME_FIELD) == 1
@@ -202,16 +210,17 @@ def test_tables_from_packages(packages, tmp_path):
     pdf = office.to_pdf(packages / "2025" / "宁波市" / "附件2_推荐汇总表.docx", tmp_path / "pdf")
     text = office.pdf_text(pdf)
     flat = "".join(text.split())
-    for needle in ("附件2", "2025年度中小企业特色产业集群推荐汇总表", "宁波市", "超出名额", "同领域不推荐", "推荐名额：2个",
-                   "官方表样未获取"):
+    for needle in ("附件2", "2025年度中小企业特色产业集群推荐汇总表", "推荐单位（盖章）：宁波市经济和信息化局", "推荐排序"):
         assert needle in flat, needle
+    for ours in ("超出名额", "同领域不推荐", "准备度", "官方表样未获取", "区间"):
+        assert ours not in flat, ours
     assert "{{" not in text and "None" not in text and "nan" not in text
 
     ws = load_workbook(packages / "2025" / "江苏省" / "附件4_复核情况汇总表.xlsx").active
     assert ws.cell(3, 2).value == "东塘县高端纺织面料产业集群" and ws.cell(3, 4).value == "2022"
     text = office.pdf_text(office.to_pdf(packages / "2025" / "江苏省" / "附件4_复核情况汇总表.docx", tmp_path / "pdf"))
     flat = "".join(text.split())
-    for needle in ("附件4", "2022年度中小企业特色产业集群复核情况汇总表", "东塘县", "70.3亿元"):
+    for needle in ("附件4", "2022年度中小企业特色产业集群复核情况汇总表", "东塘县", "初审意见", "不通过", "江苏省工业和信息化厅"):
         assert needle in flat, needle
 
 
@@ -226,7 +235,7 @@ def test_the_table_notes_are_templates_a_consultancy_may_restyle(packages, tmp_p
                     encoding="utf-8")
     monkeypatch.setattr(narrative, "templates_dir", lambda: folder)
     province.write_province_tables(packages, 2025)
-    ws = load_workbook(packages / "2025" / "宁波市" / "附件2_推荐汇总表.xlsx").active
+    ws = load_workbook(packages / "2025" / "宁波市" / f"宁波市{province.INTERNAL_SUFFIX}")["方法"]
     notes = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "准备度从高到低" in c.value]
     assert notes and "宁波市本轮推荐名额2个" in notes[0]
 

@@ -303,3 +303,24 @@ def test_pdftoppm_renders_the_bound_cover(demo, tmp_path):
     bound = demo["qingchuan"].path / writer.SUBMISSION / writer.BOUND_FILE
     subprocess.run([exe, "-r", "30", "-png", "-f", "1", "-l", "2", str(bound), str(tmp_path / "p")], check=True)
     assert len(list(tmp_path.glob("p-*.png"))) == 2
+
+
+def test_an_edited_memo_survives_a_forced_batch_rerun_and_the_summary_says_so(tmp_path, capsys):
+    from toolkit.cli import main
+
+    client = tmp_path / "clients" / "qingchuan"
+    shutil.copytree(examples_dir() / "clients" / "qingchuan", client)
+    out = tmp_path / "out"
+    args = ["batch", str(client), "--round", "2025", "--output", str(out), "--jobs", "1"]
+    assert main(args) == 0
+    pkg = next((out / "2025").rglob("qingchuan"))
+    memo = pkg / json.loads((pkg / "manifest.json").read_text(encoding="utf-8"))["brief"]["memo"]
+    _edit_memo(memo, "顾问补充：批量重跑后仍在")
+    capsys.readouterr()
+    assert main(args + ["--force"]) == 0
+    said = capsys.readouterr().out
+    import docx
+
+    assert "顾问补充：批量重跑后仍在" in "\n".join(p.text for p in docx.Document(memo).paragraphs)
+    assert "保留了修改过的" in said and memo.name in said
+    assert (pkg / "client_report.ipynb").is_file() or list(pkg.glob("*.ipynb"))

@@ -50,7 +50,7 @@ DRAFT_MARK = "草稿"
 # What a submission document (附件1/3, 佐证材料清单, 附件2/4) never says: our verdict words, readiness,
 # unverified thresholds, gaps and what it takes, the tool's name, clause codes and paths.
 SUBMISSION_FORBIDDEN = ("达标", "未达标", "待补证", "数据缺失", "符合条件", "准备度", "阈值待核实", "待核实",
-                        "集群申报工具箱", "clusterkit", "下一步", "需再增加", "一票否决", "templates/", ".j2",
+                        "集群申报工具箱", "clusterkit", "下一步", "需再增加", "templates/", ".j2",
                         "评估结论", "尚未获取", "请以正式文件为准")
 _CLUSTER = {"name": S, "place": S, "province": S, "city": S, "county": S, "leading_industry": S, "sub_field": S,
             "area": S, "applicant": S, "contact": S, "phone": S, "recommender": S, "application_type": S,
