@@ -96,15 +96,16 @@ def test_a_context_that_does_not_match_is_refused(tmp_path):
 def test_application_with_markup_characters_in_names_is_valid_and_converts(tmp_path):
     client = make_client(basic=NASTY, folder=tmp_path / "client")
     a = assess(client, None, 2025)
-    out = documents.write_application(client, a, draft(client, a), tmp_path / "附件1.docx", round=2025)
+    out = documents.write_application(client, a, draft(client, a, applicant=True), tmp_path / "附件1.docx", round=2025)
     text = _reopen(out)
     assert NASTY["cluster_name"] in text and "&amp;" not in text
     pdf = office.to_pdf(out, tmp_path / "pdf")
     pdf_text = office.pdf_text(pdf)
     flat = _squash(pdf_text)
     for needle in ("附件1", "中小企业特色产业集群申报表", _squash(NASTY["cluster_name"]), "青川县<&>", "66.1",
-                   "52.3亿元", "年均增长12.4%", "青川电器股份有限公司", "阈值待核实", "官方表样未获取"):
+                   "52.3亿元", "年均增长12.4%", "青川电器股份有限公司"):
         assert needle in flat, needle
+    assert not [w for w in documents.SUBMISSION_FORBIDDEN if w in flat]
     assert not BAD.search(pdf_text)
     _pdf_reads_clean(pdf)
     assert office.pdf_pages(pdf) >= 3
@@ -114,39 +115,37 @@ def test_application_with_markup_characters_in_names_is_valid_and_converts(tmp_p
 def test_review_application_for_the_demo_review_client(tmp_path):
     client = read_client(examples_dir() / "clients" / "dongtang")
     a = assess(client, None, 2025)
-    out = documents.write_application(client, a, draft(client, a), tmp_path / "附件3.docx", round=2025)
+    out = documents.write_application(client, a, draft(client, a, applicant=True), tmp_path / "附件3.docx", round=2025)
     text = _reopen(out)
     assert "附件3" in text and "规划目标完成情况" in text
     pdf_text = _pdf_reads_clean(office.to_pdf(out, tmp_path / "pdf"))
     flat = _squash(pdf_text)
     for needle in ("中小企业特色产业集群复核申报表", client.cluster_name, client.county, "70.3", "单位工业增加值能耗",
-                   "未完成", "已完成", "七、规划目标完成情况", "八、下一周期三年发展规划", "官方表样未获取", "阈值待核实",
-                   "评估依据：中小企业特色产业集群复核"):
+                   "未完成", "已完成", "七、规划目标完成情况", "八、下一周期三年发展规划"):
         assert needle in flat, needle
+    assert not [w for w in documents.SUBMISSION_FORBIDDEN if w in flat]
     assert not BAD.search(pdf_text)
     pages = [_squash(p) for p in pdf_text.split("\f")]
-    # the section's table and its 下一步 paragraphs, in order, after the dimensions
-    assert flat.index("七、规划目标完成情况") < flat.index("下一步：集群工业总产值规划目标") < flat.index("八、下一周期")
+    # the section's table and its paragraphs, in order, after the dimensions; no 下一步 of ours
+    assert flat.index("七、规划目标完成情况") < flat.index("目标值实际完成完成情况") < flat.index("八、下一周期")
     # the commitment, the applicant's seal and the province's opinion are signed on one page
     seal = [i for i, p in enumerate(pages) if "申报单位承诺与意见" in p]
-    assert len(seal) == 1 and all(x in pages[seal[0]] for x in ("申报单位（盖章）", "日期：", "省级中小企业主管部门推荐意见"))
+    assert len(seal) == 1 and all(x in pages[seal[0]] for x in ("申报单位（盖章）", "负责人签字", "申报单位意见",
+                                                                       "省级中小企业主管部门推荐意见"))
     for p in pages:  # no heading left alone at the foot of a page
         assert not re.search(r"[一二三四五六七八九]、[^。]{2,16}$", re.sub(r"—\d+—$", "", p)), p[-40:]
 
 
-def test_application_names_the_evidence_the_criteria_still_need():
-    """linquan lists no green or open-cooperation material: every listed file is there, but the form
-    must not say the material is complete, and it names what the checklist names."""
+def test_what_the_criteria_still_need_is_the_diagnosis_not_the_form():
+    """linquan lists no green or open-cooperation material: the consultancy's diagnosis names what is
+    still needed; the form the province reads only says how many items it encloses."""
     client = read_client(examples_dir() / "clients" / "linquan")
     assessment = assess(client)
-    text = documents.application_context(client, assessment, draft(client, assessment))["evidence"]["missing_text"]
-    needed = [row["title"] for row in documents.evidence_context(client, assessment)["missing_rows"]]
-    assert needed and "齐全" not in text and "均已提供" not in text
-    assert all(title in text for title in needed)
-
-    complete = read_client(examples_dir() / "clients" / "qingchuan")
-    done = assess(complete)
-    assert "齐全" in documents.application_context(complete, done, draft(complete, done))["evidence"]["missing_text"]
+    needed = [row["title"] for row in documents.still_needed(assessment)]
+    assert needed
+    ctx = documents.application_context(client, assessment, draft(client, assessment, applicant=True))
+    assert ctx["evidence"] == {"total": str(len(client.evidence))}
+    assert not any(title in str(ctx) for title in needed if title not in {e.title for e in client.evidence})
 
 
 def test_evidence_checklist_lists_missing_files_without_crashing(tmp_path):
@@ -161,15 +160,15 @@ def test_evidence_checklist_lists_missing_files_without_crashing(tmp_path):
     client = make_client(basic=NASTY, evidence=evidence, folder=folder)
     a = assess(client, None, 2025)
     ctx = documents.evidence_context(client, a)
-    status = {r["title"]: r["status"] for r in ctx["rows"]}
-    assert status == {"2024年产值统计证明": "已提供", "绿色工厂认定 & <文件>": "文件缺失", "开放合作情况说明": "无文件"}
-    assert ctx["summary"]["present"] == "1" and ctx["summary"]["missing"] == "2"
-    assert any("不存在.pdf" in m["reason"] for m in ctx["missing_rows"])
+    files = {r["title"]: r["file"] for r in ctx["rows"]}
+    assert files == {"2024年产值统计证明": "01_stat.pdf", "绿色工厂认定 & <文件>": "（纸质材料另附）",
+                     "开放合作情况说明": "（纸质材料另附）"}
+    assert ctx["summary"] == {"total": "3"}
     out = documents.write_evidence_checklist(client, a, tmp_path / "佐证材料清单.docx", round=2025)
     assert "绿色工厂认定 & <文件>" in _reopen(out)
     pdf_text = office.pdf_text(office.to_pdf(out, tmp_path / "pdf"))
     flat = _squash(pdf_text)
-    for needle in ("佐证材料清单", "青川县<&>", "已提供", "文件缺失", "无文件", "不存在.pdf"):
+    for needle in ("佐证材料清单", "青川县<&>", "01_stat.pdf", "纸质材料另附"):
         assert needle in flat, needle
     assert not BAD.search(pdf_text)
 
@@ -191,7 +190,7 @@ def test_templates_are_a4_with_house_fonts_and_page_numbers():
         footer_xml = s.footer._element.xml
         assert "PAGE" in footer_xml, name
         body = "\n".join(p.text for p in doc.paragraphs)
-        assert "官方表样未获取" in body, name
+        assert "官方表样未获取" not in body and "生成：" not in body, name   # the applicant's document, not ours
 
 
 TEMPLATES = sorted(p.name for p in documents.template_path("x").parent.glob("*.docx"))
@@ -238,7 +237,10 @@ def test_template_styles_give_latin_text_the_chinese_face(name):
     """Digits and Latin letters take the face of the Chinese text around them (仿宋 body, 黑体 headings):
     a separate Latin face is missing where the PDFs are made and fell back to DejaVu."""
     doc = Document(str(documents.template_path(name)))
-    for style_name, face in (("Normal", "仿宋"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Title", "黑体")):
+    faces = {"Normal": "仿宋", "Heading 1": "黑体", "Heading 2": "黑体", "Title": "黑体"}
+    if name in documents.SUBMISSION_TEMPLATES:  # GB/T 9704 habits: 小标宋 title, 楷体 second-level headings
+        faces.update({"Heading 2": "楷体", "Title": "方正小标宋简体"})
+    for style_name, face in faces.items():
         rfonts = doc.styles[style_name].element.rPr.rFonts
         got = {k: rfonts.get(W + k) for k in ("ascii", "hAnsi", "eastAsia")}
         assert got == dict.fromkeys(got, face), (name, style_name, got)
@@ -254,8 +256,8 @@ def test_a_criterion_reads_the_same_comparison_in_the_form_the_memo_and_the_narr
     client = make_client(indicators={"leading_output": {2024: 43.0}})  # 43 ÷ 66.1 = 65.1%
     a = assess(client, None, 2025)
     n = draft(client, a)
-    form = {r["id"]: r["standard"] for r in documents.application_context(client, a, n, round=2025)["criteria_rows"]}
+    form = {r["title"]: r["standard"] for r in documents.application_context(client, a, n, round=2025)["criteria_rows"]}
     memo = {g["id"]: g["status"] for g in briefing.gaps(a)}
-    assert form["1.4"] == "超过70%"
+    assert next(v for k, v in form.items() if k.startswith("主导产业产值占集群工业总产值")) == "超过70%"
     assert memo["1.4"] == "现为65.1%，要求超过70%"
     assert "主导产业产值占比目前为65.1%，认定标准为超过70%" in n.section("dim1").text

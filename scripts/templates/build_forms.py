@@ -221,7 +221,7 @@ def build_evidence_checklist(out: Path) -> Path:
     p = doc.add_paragraph("{{ cluster.name }}（{{ cluster.place }}）　{{ form.round }}{{ cluster.application_type }}")
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("本清单共列佐证材料{{ summary.total }}项，序号与所附文件的编号一致。", style=house.body_style(doc))
-    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件"], [12, 58, 44, 44], "e", "rows",
+    _row_loop(doc, ["序号", "材料名称", "证明内容", "文件"], [12, 56, 44, 44], "e", "rows",
               ["{{ e.no }}", "{{ e.title }}", "{{ e.kinds }}", "{{ e.file }}"], ts)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
