@@ -371,7 +371,8 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
                        "final": bool(final), "overridden": reasons if final else []},
             "files": [_file_entry(tmp, p, kept) for p in files if p.relative_to(tmp).as_posix() not in added],
             "kept": kept,
-            "submission": SUBMISSION,
+            # the submission part: its folder, and whether it may be sent (the batch's portfolio reads this)
+            "submission": {"folder": SUBMISSION, "ready": not is_draft, "reasons": reasons},
             "consultancy": CONSULTANCY,
             "application": f"{SUBMISSION}/{app.name}",
             "bound": f"{SUBMISSION}/{BOUND_FILE}" if bound else "",
