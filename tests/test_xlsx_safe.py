@@ -150,7 +150,8 @@ def test_province_tables_store_hostile_names_as_text(tmp_path, monkeypatch):
         build_package(make_client(basic={"recommender": "宁波市", **basic}, folder=tmp_path / "clients" / cid),
                       round=2025, output=out)
     tables = [p for p in province.write_province_tables(out, 2025) if p.suffix == ".xlsx"]
-    assert {p.name for p in tables} == {"附件2_推荐汇总表.xlsx", "附件4_复核情况汇总表.xlsx"}
+    # the province's two tables and our internal workbook beside them, each scanned
+    assert {p.name for p in tables} == {"附件2_推荐汇总表.xlsx", "附件4_复核情况汇总表.xlsx", "宁波市_内部研判表（不报送）.xlsx"}
     for path in tables:
         assert live_formulas(path, allowed={}) == [], path
         assert unquoted_risky_text(path) == [], path

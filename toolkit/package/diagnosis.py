@@ -14,21 +14,12 @@ from toolkit.assess.measures import standard_text
 from toolkit.assess.result import Assessment
 from toolkit.core.atomic import atomic_path
 from toolkit.core.formatting import text_of
+from toolkit.core.xlsx_safe import put
 from toolkit.intake.model import Client
 
 COLUMNS = ["条款", "维度", "指标", "结论", "实际值", "单位", "认定标准", "差距", "计算过程", "数据来源", "阈值已核实",
            "达标所需", "缺少的材料或数据", "依据"]
 WIDTHS = [7, 14, 34, 10, 12, 8, 18, 10, 40, 28, 10, 40, 30, 30]
-
-
-def put(cell, value) -> None:
-    """A value into a cell, text kept as text (a leading = + - @ gets Excel's quote prefix)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        cell.value = value
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    else:
-        cell.value = value
 
 
 def _sources(r) -> str:

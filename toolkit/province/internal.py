@@ -15,7 +15,7 @@ from pathlib import Path
 
 from toolkit.core import formatting as fmt
 from toolkit.core.atomic import atomic_path
-from toolkit.package.diagnosis import put
+from toolkit.core.xlsx_safe import put
 from toolkit.province.decision import ProvinceDecision
 
 RANKING = ["排序", "集群名称", "客户", "细分领域", "准备度", "评估结论", "推荐意见", "理由", "排名区间", "中位排名",
