@@ -303,6 +303,18 @@ def cmd_rulebook_diff(args) -> int:
     return 1 if any(d.error for d in diffs) else 0
 
 
+def cmd_status(args) -> int:
+    from toolkit.run.status import client_status
+
+    stale = 0
+    for folder in args.clients:
+        st = client_status(folder, args.output)
+        print(st.line())
+        stale += not st.up_to_date
+    print(f"共 {len(args.clients)} 个客户：{len(args.clients) - stale} 个最新，{stale} 个需要重跑（未运行任何内容）。")
+    return 0
+
+
 def cmd_report(args) -> int:
     from toolkit.run.report import write_report
 
@@ -495,6 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel", default="auto",
                    help="auto（每个客户一个新内核，由预载的服务进程派生），或内核名称，如 python3")
     p.set_defaults(handler=cmd_batch)
+
+    p = sub.add_parser("status", help="不运行任何内容，列出每个客户的材料包是否最新，以及哪项输入有改动")
+    p.add_argument("clients", nargs="+", metavar="客户文件夹", help="客户文件夹")
+    _output(p)
+    p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("report", help="把客户执行后的笔记本转成隐藏代码的网页报告，可在县里当面展示")
     p.add_argument("package", metavar="材料包文件夹", help="客户的材料包文件夹（clusterkit batch 写出的），或执行后的笔记本")

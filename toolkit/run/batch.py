@@ -243,7 +243,7 @@ def _state_path(output: Path) -> Path:
     return output / BATCH_DIR / "state.json"
 
 
-def _load_state(output: Path) -> dict:
+def load_state(output: Path) -> dict:
     try:
         state = json.loads(_state_path(output).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -797,7 +797,7 @@ def run_batch(
         batch_dir = output / BATCH_DIR
         work_dir = batch_dir / "work"
         failed_dir = batch_dir / "failed"
-        state = _load_state(output)
+        state = load_state(output)
 
         runs: dict[int, ClientRun] = {}
         tasks: dict[int, dict] = {}
