@@ -46,6 +46,11 @@ COMMANDS = [
     ["province", "out", "--round", "2025"],
     ["rulebook", "check"], ["templates", "check"], ["reference", "list"],
     ["init", "项目"], ["assess", "clients/没有这个客户"],
+    ["status", "clients/qingchuan", "--output", "out"], ["report", "out"],
+    ["annual-report", "clients/dongtang", "--year", "2024", "--output", "out"],
+    ["annual-report", "clients/qingchuan", "--year", "2024"],
+    ["new-client", "clients/东塘下一轮", "--from", "clients/dongtang"],
+    ["rulebook", "diff", "national-2022", "yunnan", "clients/qingchuan"],
 ]
 
 
