@@ -27,7 +27,7 @@ def brief_calls(monkeypatch):
     """A stand-in for the briefing (charts, memo and proposal take seconds): records calls, writes one file."""
     calls = []
 
-    def write_brief(client, assessment, round, out_dir, *, today=None, charts=None):
+    def write_brief(client, assessment, round, out_dir, *, today=None, charts=None, chart_output=None):
         calls.append((client.id, assessment.overall, getattr(round, "year", round), Path(out_dir), today))
         out = Path(out_dir) / "简报.docx"
         out.write_bytes(b"brief")

@@ -2,7 +2,8 @@
 
 ``write_brief(client, assessment, round, out_dir, today=…)`` writes into ``out_dir``:
 
-- ``图表/``: the charts of ``toolkit.documents.charts`` (PNG and SVG), unless ``charts`` are given;
+- ``图表/``: the charts of ``toolkit.documents.charts`` (PNG at 200 dpi and SVG; a package asks for
+  the memo's PNG only), unless ``charts`` are given;
 - ``<集群名称>_简报.docx`` (templates/memo.docx, 2–4 pages): the verdict in one sentence, the three
   largest gaps with what it takes, the days left to the deadline (the province's own when the round
   file knows it, else MIIT's, labelled which), the charts, the unverified-threshold caveat, the named
@@ -691,9 +692,12 @@ def write_proposal(client, assessment, round, out_dir, *, today=None) -> Path:
     return render(_template(PROPOSAL_TEMPLATE), proposal_context(client, assessment, round, today), out)
 
 
-def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) -> dict[str, Path]:
-    """Charts (unless given), memo and proposal for one client, into ``out_dir``; name → path."""
-    from toolkit.documents.charts import chart_outlook, draw_client_charts
+def write_brief(client, assessment, round, out_dir, *, today=None, charts=None, chart_output=None) -> dict[str, Path]:
+    """Charts (unless given), memo and proposal for one client, into ``out_dir``; name → path.
+
+    ``chart_output``: the charts' formats and resolution (``toolkit.documents.charts.Output``); by
+    default PNG at 200 dpi and SVG (``FOR_PRINT``), the package asks for the memo's PNG only."""
+    from toolkit.documents.charts import FOR_PRINT, chart_outlook, draw_client_charts
 
     from toolkit.core.atomic import make_dirs
 
@@ -706,10 +710,11 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None) 
     if charts:
         charts = dict(charts)
     else:
-        charts = draw_client_charts(client, assessment, out_dir / CHART_DIR)
+        output = chart_output or FOR_PRINT
+        charts = draw_client_charts(client, assessment, out_dir / CHART_DIR, output=output)
         # a review's memo keeps to its five charts (the outlook's sentences stay)
         outlook = None if client.is_review else outlook_of(client, assessment, round, today)
-        drawn = chart_outlook(client, assessment, outlook, out_dir / CHART_DIR) if outlook else None
+        drawn = chart_outlook(client, assessment, outlook, out_dir / CHART_DIR, output=output) if outlook else None
         if drawn is not None:
             charts["outlook"] = drawn
     files: dict[str, Path] = {f"chart_{k}": Path(v) for k, v in charts.items()}

@@ -16,7 +16,10 @@ decision the province made (``toolkit.province.decision``): each bar says its �
 line falls after the last candidate that takes a place (``quota``, 推荐名额_<推荐单位>). The chart decides
 nothing: it shows the decision it is given.
 
-Each chart is written as PNG (200 dpi) and SVG side by side; the functions return name → PNG path.
+Each chart is drawn once per format it is written in: by default PNG (200 dpi) and SVG side by side
+(``FOR_PRINT``); the package asks for ``FOR_MEMO``, the one PNG the memo shows, at the resolution it
+prints at (150 dpi on a 183 mm figure placed 140 mm wide: about 196 dpi on paper). The functions
+return name → PNG path.
 Missing data never crashes a chart and never shows as zero: the bar is hatched and labelled 数据缺失.
 Figures are ``matplotlib.figure.Figure`` objects (not pyplot), so nothing is left open in a notebook.
 
@@ -28,6 +31,8 @@ from __future__ import annotations
 
 import math
 import textwrap
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -49,7 +54,21 @@ from toolkit.assess.result import (
 
 # --- house style ------------------------------------------------------------------------------
 DPI = 200
+MEMO_DPI = 150  # the memo places a chart 140 mm wide: 1080 px over 140 mm ≈ 196 dpi on paper
 WIDTH_IN = 7.2  # 183 mm: fits an A4 text column at 150–160 mm without resampling artefacts
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a chart is written as: the formats (each drawn once) and the PNG's resolution."""
+
+    formats: tuple[str, ...] = ("png", "svg")
+    dpi: int = DPI
+
+
+FOR_PRINT = Output(("png", "svg"), DPI)  # ``clusterkit brief``: print quality, and SVG for slides
+FOR_MEMO = Output(("png",), MEMO_DPI)  # a package: the PNG the memo and the notebook show
+_output: ContextVar[Output] = ContextVar("chart_output", default=FOR_PRINT)
 
 VERDICT_COLOURS = {
     PASS: "#2E7D32",            # green
@@ -115,19 +134,23 @@ def _setup() -> None:
 
 
 def _figure(height_in: float):
-    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=_output.get().dpi)
     FigureCanvasAgg(fig)
     return fig
 
 
 def _save(fig, out_dir: Path, stem: str) -> Path:
+    """Write ``fig`` in the formats asked for (``Output``); the PNG's path is returned either way."""
     make_dirs(out_dir)
+    output = _output.get()
     png = out_dir / f"{stem}.png"
-    with atomic_path(png) as tmp:
-        # PNG compression level 1: files ~30% larger than the default 6, encoding several times faster
-        fig.savefig(tmp, dpi=DPI, format="png", pil_kwargs={"compress_level": 1})
-    with atomic_path(out_dir / f"{stem}.svg") as tmp:
-        fig.savefig(tmp, format="svg")
+    if "png" in output.formats:
+        with atomic_path(png) as tmp:
+            # PNG compression level 1: files ~30% larger than the default 6, encoding several times faster
+            fig.savefig(tmp, dpi=output.dpi, format="png", pil_kwargs={"compress_level": 1})
+    if "svg" in output.formats:
+        with atomic_path(out_dir / f"{stem}.svg") as tmp:
+            fig.savefig(tmp, format="svg")
     return png
 
 
@@ -443,12 +466,20 @@ def chart_plan(client, assessment, out_dir: Path) -> Path:
 
 
 # --- public API -------------------------------------------------------------------------------
-def chart_outlook(client, assessment, outlook, out_dir: Path | str) -> Path | None:
+def chart_outlook(client, assessment, outlook, out_dir: Path | str, *, output: Output = FOR_PRINT) -> Path | None:
     """The path by round against the threshold (``toolkit.assess.outlook``): the workbook's cluster output,
     the figures each later year must reach on the stated scenario and on the county's own trend, the
     output threshold, and the window of the earliest round it can meet. None when the outlook names no
-    output figures (a share or a rate alone)."""
+    output figures (a share or a rate alone). ``output``: as for ``draw_client_charts``."""
     _setup()
+    token = _output.set(output)
+    try:
+        return _outlook_chart(client, assessment, outlook, out_dir)
+    finally:
+        _output.reset(token)
+
+
+def _outlook_chart(client, assessment, outlook, out_dir: Path | str) -> Path | None:
     s, t = outlook.scenario, outlook.trend
     path = s.figures.get("cluster_output") or t.figures.get("cluster_output")
     if not path:
@@ -506,10 +537,19 @@ def chart_outlook(client, assessment, outlook, out_dir: Path | str) -> Path | No
         return _save(fig, Path(out_dir), FILES["outlook"])
 
 
-def draw_client_charts(client, assessment, out_dir: Path | str) -> dict[str, Path]:
-    """Draw every chart for one client into ``out_dir``; returns name → PNG path (an SVG sits beside)."""
+def draw_client_charts(client, assessment, out_dir: Path | str, *, output: Output = FOR_PRINT) -> dict[str, Path]:
+    """Draw every chart for one client into ``out_dir``; returns name → PNG path (with ``FOR_PRINT``
+    an SVG sits beside each)."""
     _setup()
     out_dir = Path(out_dir)
+    token = _output.set(output)
+    try:
+        return _client_charts(client, assessment, out_dir)
+    finally:
+        _output.reset(token)
+
+
+def _client_charts(client, assessment, out_dir: Path) -> dict[str, Path]:
     with matplotlib.rc_context(STYLE):
         charts = {
             "dimensions": chart_dimensions(client, assessment, out_dir),

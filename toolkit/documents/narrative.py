@@ -474,6 +474,7 @@ def _blank_line_extension():
 
 
 def environment(folder: Path | None = None):
+    """A new Jinja environment on the narrative templates in ``folder`` (default templates/narrative/)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -569,15 +570,10 @@ def render_section(env, template: str, context: dict[str, Any], *, section: str 
     return paras
 
 
-@functools.lru_cache(maxsize=4)
-def _text_environment(folder: str):
-    return environment(Path(folder))
-
-
 def render_text(name: str, **context: Any) -> str:
     """One paragraph of the text template ``templates/<name>`` (e.g. ``briefing/verdict.j2``), '' when it
     writes nothing; checked as a narrative paragraph is (``check_text``)."""
-    paras = render_section(_text_environment(str(templates_dir())), name, context)
+    paras = render_section(shared_environment(templates_dir()), name, context)
     if len(paras) > 1:
         raise TemplateError(name, f"应写成一段文字，却写出了 {len(paras)} 段：删去模板中的空行")
     return paras[0] if paras else ""
@@ -649,6 +645,17 @@ def _applicant_view(d: dict[str, Any]) -> dict[str, Any]:
             "results": [plain(r) for r in d["results"]]}
 
 
+@functools.lru_cache(maxsize=8)
+def _shared_environment(folder: str):
+    return environment(Path(folder))
+
+
+def shared_environment(folder: Path | str | None = None):
+    """The one environment of this process for ``folder``: each template is compiled once, and again
+    only when its file changes (Jinja checks the file's modification time on every use)."""
+    return _shared_environment(str(Path(folder or narrative_dir()).resolve()))
+
+
 def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None,
           applicant: bool = False) -> Narrative:
     """The narrative of every section, in the order of the form, with the passages supplied in the
@@ -656,7 +663,7 @@ def draft(client: Client, assessment: Assessment, *, folder: Path | str | None =
 
     ``applicant``: the text of the submission — the county's case, without gaps (下一步…), without notes
     on thresholds not yet confirmed; the default is the consultancy's draft, which keeps them."""
-    env = environment(Path(folder) if folder else None)
+    env = shared_environment(folder)
     c = client_facts(client, assessment)
     a = assessment_facts(assessment)
     is_review = client.is_review or assessment.application_type == REVIEW

@@ -2,15 +2,72 @@
 
 Autoescape is off by default in docxtpl, and a value holding ``&``, ``<`` or ``>`` then makes a file
 Word cannot open; here it is always on. Images go in as ``InlineImage`` through ``image()``.
+
+Each template is compiled once per process: docxtpl turns the template's XML into a Jinja template
+on every render, and compiling that XML cost more than the rest of the render. The one environment
+here keeps the compiled template of each XML text it has seen (the XML comes from the template file
+alone, never from the context, so a restyled template is a new text and is compiled anew); the
+template file's bytes are kept while its size and modification time stay the same.
 """
 
 from __future__ import annotations
 
+import io
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable
 
 from toolkit.core.atomic import atomic_path
 from toolkit.core.errors import TemplateError
+
+_COMPILED_MAX = 64  # XML parts (bodies, headers, footers) kept compiled; a package uses about 10
+_env = None
+_env_lock = threading.Lock()
+_bytes: dict[str, tuple[tuple[int, int], bytes]] = {}
+
+
+def environment():
+    """The process's Jinja environment for Word templates: autoescape, strict, each source compiled once."""
+    global _env
+    with _env_lock:
+        if _env is None:
+            from jinja2 import Environment, StrictUndefined
+
+            class CompileOnce(Environment):
+                def __init__(self, **kw):
+                    super().__init__(**kw)
+                    self._compiled: OrderedDict[str, Any] = OrderedDict()
+                    self._lock = threading.Lock()
+
+                def from_string(self, source, globals=None, template_class=None):
+                    if globals or template_class is not None or not isinstance(source, str):
+                        return super().from_string(source, globals, template_class)
+                    with self._lock:
+                        t = self._compiled.get(source)
+                        if t is not None:
+                            self._compiled.move_to_end(source)
+                            return t
+                    t = super().from_string(source)
+                    with self._lock:
+                        self._compiled[source] = t
+                        while len(self._compiled) > _COMPILED_MAX:
+                            self._compiled.popitem(last=False)
+                    return t
+
+            _env = CompileOnce(autoescape=True, undefined=StrictUndefined)
+        return _env
+
+
+def _template_bytes(template: Path) -> bytes:
+    st = template.stat()
+    key, stamp = str(template.resolve()), (st.st_size, st.st_mtime_ns)
+    hit = _bytes.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    data = template.read_bytes()
+    _bytes[key] = (stamp, data)
+    return data
 
 
 def load(template: Path | str):
@@ -20,7 +77,9 @@ def load(template: Path | str):
     if not template.is_file():
         raise TemplateError(str(template), "template file not found")
     try:
-        return DocxTemplate(str(template))
+        tpl = DocxTemplate(io.BytesIO(_template_bytes(template)))
+        tpl.init_docx()
+        return tpl
     except Exception as exc:  # a corrupt or non-docx file
         raise TemplateError(str(template), f"not a readable .docx ({exc})") from exc
 
@@ -40,7 +99,6 @@ def render(
     """
     from docx.shared import Mm
     from docxtpl import InlineImage
-    from jinja2 import Environment, StrictUndefined
     from jinja2.exceptions import TemplateError as JinjaError
 
     tpl = load(template)
@@ -49,9 +107,8 @@ def render(
         ctx[name] = InlineImage(tpl, str(path), width=Mm(width_mm))
     if prepare is not None:
         prepare(tpl, ctx)
-    env = Environment(autoescape=True, undefined=StrictUndefined)
     try:
-        tpl.render(ctx, jinja_env=env, autoescape=True)
+        tpl.render(ctx, jinja_env=environment(), autoescape=True)
     except JinjaError as exc:
         raise TemplateError(Path(template).name, f"rendering failed: {exc}") from exc
     out = Path(out)

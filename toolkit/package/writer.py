@@ -49,6 +49,7 @@ from toolkit.core.naming import inside, package_dir, safe_name
 from toolkit.assess.result import PASS, Assessment
 from toolkit.assess.rounds import default_round, resolve_round
 from toolkit.documents.briefing import write_brief
+from toolkit.documents.charts import FOR_MEMO
 from toolkit.package.manifest import ASSESSMENT_FILE, MANIFEST_FILE, listed_files, summary
 
 MANIFEST_VERSION = "1.1"
@@ -335,7 +336,8 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
 
         (con / NARRATIVE_FILE).write_text(narrative.to_markdown(), encoding="utf-8")
         (con / PASSAGES_FILE).write_text(_passages_note(client, applicant_text), encoding="utf-8")
-        brief = write_brief(client, assessment, rnd, con, today=today)
+        # the package's charts are the PNGs its memo shows, drawn once at the memo's resolution
+        brief = write_brief(client, assessment, rnd, con, today=today, chart_output=FOR_MEMO)
         write_diagnosis(client, assessment, con / DIAGNOSIS_FILE)
         (tmp / ASSESSMENT_FILE).write_text(
             json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
