@@ -656,6 +656,15 @@ def shared_environment(folder: Path | str | None = None):
     return _shared_environment(str(Path(folder or narrative_dir()).resolve()))
 
 
+def warm(folder: Path | str | None = None) -> int:
+    """Compile every section's template into the shared environment (the batch's kernel server does, so
+    that every kernel forked from it starts with them compiled); returns how many."""
+    env = shared_environment(folder)
+    for _, template, _, _ in SECTIONS:
+        env.get_template(template)
+    return len(SECTIONS)
+
+
 def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None,
           applicant: bool = False) -> Narrative:
     """The narrative of every section, in the order of the form, with the passages supplied in the

@@ -75,6 +75,13 @@ from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, 
 from toolkit.package.manifest import package_complete
 from toolkit.run.portfolio import write_portfolio
 
+# jsonschema imports rfc3987-syntax, if installed, for its "iri" format check, and that import alone
+# costs about 1.5 s (it compiles a grammar). nbformat (under papermill and nbclient) validates against
+# Draft 4 schemas, which have no "iri" format; jsonschema skips a checker whose module does not import.
+# So the batch, and every worker it forks, does without it.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
 CLIENT_NOTEBOOK = "client_report.ipynb"
 PROVINCE_NOTEBOOK = "province_summary.ipynb"
 RESULT_ENV = "CLUSTERKIT_RESULT_FILE"

@@ -51,6 +51,7 @@ PRELOAD = (
     "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.comm",
     "matplotlib_inline.backend_inline", "debugpy", "ipykernel.debugger", "ipykernel.eventloops",
     "IPython.core.completer", "jedi", "sqlite3", "pdb", "psutil", "faulthandler",
+    "jinja2.ext", "pandas.io.formats.html", "pandas.io.formats.string", "encodings.cp437", "encodings.unicode_escape",
     "toolkit.core.errors", "toolkit.intake.model", "toolkit.core.formatting", "toolkit.core.naming", "toolkit.core.atomic",
     "toolkit.core.fonts", "toolkit.documents.render", "toolkit.intake.schema", "toolkit.intake.reader", "toolkit.assess.rounds",
     "toolkit.assess.rulebook", "toolkit.assess.readiness", "toolkit.assess.assessment", "toolkit.documents.narrative",
@@ -217,7 +218,8 @@ def warm() -> dict[str, str]:
     return the steps that failed (step → "ErrorType: message").
 
     Only data that is the same for every client: the intake schema, the rulebooks and rounds, the
-    CJK font registration, one throw-away chart drawn to memory. Nothing of a client is touched.
+    CJK font registration, the narrative and Word templates compiled, one throw-away chart drawn to
+    memory. Nothing of a client is touched.
     """
     steps: list[tuple[str, Any]] = []
     failed: dict[str, str] = {}
@@ -249,10 +251,19 @@ def warm() -> dict[str, str]:
 
         return [(f"load_round({y})", lambda y=y: rounds.load_round(y)) for y in rounds.available_rounds()]
 
+    def template_steps():
+        from toolkit.core.paths import templates_dir
+        from toolkit.documents import narrative, render
+
+        return [("narrative.warm", narrative.warm)] + [
+            (f"render.warm({p.name})", lambda p=p: render.warm(p))
+            for p in sorted(templates_dir().glob("*.docx")) if not p.name.startswith(("~$", "."))]
+
     add("toolkit.core.fonts", fonts_step)
     add("toolkit.intake.schema", schema_step)
     add("toolkit.assess.rulebook", rulebook_steps)
     add("toolkit.assess.rounds", round_steps)
+    add("templates", template_steps)
     steps.append(("matplotlib", _warm_matplotlib))
     for name, step in steps:
         try:
