@@ -58,8 +58,10 @@ def test_package_of_a_demo_client(tmp_path, brief_calls):
     assert ev and all(i["exists"] and i["sha256"] == _sha(QINGCHUAN / i["path"]) for i in ev)
     for f in m["files"]:
         assert _sha(res.path / f["path"]) == f["sha256"]
-    with zipfile.ZipFile(res.path / "qingchuan.zip") as z:
-        assert set(z.namelist()) == {f["path"] for f in m["files"]} | {"manifest.json"}
+    with zipfile.ZipFile(res.path / "qingchuan.zip") as z:  # everything but the evidence, held once in the folder
+        assert set(z.namelist()) == {f["path"] for f in m["files"] if not f["path"].startswith("申报材料/佐证材料/")} | {
+            "manifest.json"}
+    assert any(f["path"].startswith("申报材料/佐证材料/") for f in m["files"])
     assert m["summary"]["sub_field"] == "智能小家电" and m["summary"]["overall"] == res.assessment.overall
     assert json.loads((res.path / "assessment.json").read_text(encoding="utf-8"))["client_id"] == "qingchuan"
     assert brief_calls and brief_calls[0][0] == "qingchuan" and brief_calls[0][2] == 2025
@@ -311,3 +313,37 @@ def test_a_client_declaring_negative_list_events_is_packaged_with_the_declaratio
     if client_id == "qingchuan":
         narrative = (res.path / package.CONSULTANCY / package.NARRATIVE_FILE).read_text(encoding="utf-8")
         assert "INF精密机械（浙江）有限公司" in narrative and "{{青川}}小家电 0.529999" in narrative
+
+
+def _disk(paths) -> int:
+    return sum(p.stat().st_blocks * 512 for p in paths if p.is_file())
+
+
+def test_evidence_is_stored_once_the_zip_does_not_hold_it_again(tmp_path, brief_calls):
+    """A package takes its evidence once plus its documents: the 佐证材料/ folder is the one copy (a
+    reflink where the file system shares blocks, else a copy that keeps holes); the zip holds the rest."""
+    from toolkit.intake.model import EvidenceItem
+
+    folder = tmp_path / "clients" / "qingchuan"
+    shutil.copytree(QINGCHUAN, folder)
+    scan = folder / "evidence" / "扫描件.pdf"
+    scan.write_bytes(os.urandom(3 << 20))  # a scan: incompressible
+    sparse = folder / "evidence" / "稀疏.bin"
+    with open(sparse, "wb") as f:  # 64 MiB of which 1 byte was ever written
+        f.truncate(64 << 20)
+        f.seek(1 << 20)
+        f.write(b"x")
+    client = make_client(folder=folder, evidence=[EvidenceItem("扫描件", "evidence/扫描件.pdf", ("statistics",)),
+                                                  EvidenceItem("稀疏", "evidence/稀疏.bin", ("statistics",))])
+    res = package.build_package(client, round=2025, output=tmp_path / "out", pdf=False)  # the bound PDF aside
+    stored = sorted((res.path / package.SUBMISSION / package.EVIDENCE_FOLDER).iterdir())
+    assert [p.read_bytes() == src.read_bytes() for p, src in zip(stored, (scan, sparse))] == [True, True]
+    ev = [i for i in res.manifest["inputs"] if i["role"] == "evidence"]
+    assert [i["sha256"] for i in ev] == [_sha(scan), _sha(sparse)]
+    files = [p for p in res.path.rglob("*") if p.is_file()]
+    documents = [p for p in files if package.EVIDENCE_FOLDER not in p.relative_to(res.path).parts]
+    evidence_bytes = scan.stat().st_size + sparse.stat().st_blocks * 512
+    assert _disk(files) <= 1.1 * evidence_bytes + _disk(documents)
+    with zipfile.ZipFile(res.zip) as z:
+        assert not [n for n in z.namelist() if n.startswith(f"{package.SUBMISSION}/{package.EVIDENCE_FOLDER}/")]
+    assert res.manifest["evidence_stored"] in (["copy"], ["reflink"])

@@ -13,7 +13,16 @@ consultant cannot mix up:
   threshold, margin, formula, source cells, what it takes), ``申报材料文字稿.md`` (the narrative with its
   gaps) and ``待补充段落.md`` (the passages still to write and the file that supplies each);
 - ``assessment.json``, ``manifest.json`` (inputs with sha256, rulebook, round, every generated file with
-  its sha256, draft or ready and why, what a ``--final`` overrode, what a re-run kept) and ``<client>.zip``.
+  its sha256, draft or ready and why, what a ``--final`` overrode, what a re-run kept) and ``<client>.zip``
+  holding all of the above except the evidence files.
+
+**Evidence stored once.** ``佐证材料/`` is the one copy of the evidence: a reflink where the file system
+shares blocks (Btrfs, XFS: nothing is written), else one copy that keeps holes, hashed as it is written
+(``toolkit.core.hashing.copy_hashed``). The zip does not hold it again: the folder is what the
+consultant, the bound PDF and the province read, so the evidence must be there; the scans are the bulk
+of a package and already compressed, so a second copy in the zip doubled the disk and saved nothing.
+The zip carries the documents for review and mail; the evidence is listed with its sha256 in
+``manifest.json`` and in the 佐证材料清单.
 
 **Draft or ready.** A package whose assessment does not pass, whose forms still hold 【待补充】
 passages, or whose evidence list has items without a file is a draft: every submission page carries 草稿
@@ -44,7 +53,7 @@ from toolkit import __version__
 from toolkit.core.atomic import atomic_dir
 from toolkit.core.clock import today as today_of
 from toolkit.intake.model import Client
-from toolkit.core.hashing import sha256_file
+from toolkit.core.hashing import copy_hashed, sha256_file
 from toolkit.core.naming import inside, package_dir, safe_name
 from toolkit.assess.result import PASS, Assessment
 from toolkit.assess.rounds import default_round, resolve_round
@@ -91,7 +100,7 @@ def _inputs(client: Client, evidence: list[dict[str, Any]]) -> list[dict[str, An
     inputs = [{
         "role": "intake",
         "path": wb.name,
-        "sha256": sha256_file(wb) if wb.is_file() else client.sha256,
+        "sha256": client.sha256 or (sha256_file(wb) if wb.is_file() else None),  # the bytes assessed
         "exists": wb.is_file(),
     }]
     for x in evidence:
@@ -106,8 +115,12 @@ def _inputs(client: Client, evidence: list[dict[str, Any]]) -> list[dict[str, An
 
 def _copy_evidence(evidence: list[dict[str, Any]], folder: Path) -> list[tuple[str, str, Path | None]]:
     """Copy each present file (``toolkit.documents.forms.evidence_status``: checked inside the client's
-    evidence/ folder) into 佐证材料/ under the name the 佐证材料清单 gives it, from the checked file itself;
-    its sha256 goes in ``x["sha256"]``. Returns (number, title, copied file or None) per item."""
+    evidence/ folder) into 佐证材料/ under the name the 佐证材料清单 gives it, from the checked file itself,
+    once (a reflink where the file system shares blocks, else one copy); its sha256 goes in
+    ``x["sha256"]``. Returns (number, title, copied file or None) per item.
+
+    Never a hard link to the county's file: a second name would make that file a hard link, which the
+    evidence check refuses (it cannot tell where the other name lives), on the next run."""
     from toolkit.documents.forms import evidence_file_name
 
     out = []
@@ -118,9 +131,8 @@ def _copy_evidence(evidence: list[dict[str, Any]], folder: Path) -> list[tuple[s
             continue
         dest = inside(folder, EVIDENCE_FOLDER, evidence_file_name(i, x["path"]))
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with x["resolved"].open() as f, open(dest, "wb") as o:  # no link followed, the file checked
-            shutil.copyfileobj(f, o, 1 << 20)
-        x["sha256"] = sha256_file(dest)
+        # stored once: a reflink, else one copy, hashed as it is written; no link followed, the file checked
+        x["sha256"], x["stored_as"] = copy_hashed(x["resolved"].open(), dest)
         out.append((f"{i:02d}", title, dest))
     return out
 
@@ -129,11 +141,20 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+# Already compressed: stored in the zip as they are (deflating them again costs time and saves nothing).
+_STORED = {".docx", ".xlsx", ".pptx", ".zip", ".png", ".jpg", ".jpeg", ".pdf", ".gif", ".webp"}
+
+
 def _write_zip(folder: Path, zip_path: Path) -> None:
+    """Everything in the package but the evidence files (申报材料/佐证材料/ is their one copy) and briefing/."""
+    evidence = (SUBMISSION, EVIDENCE_FOLDER)
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for p in _files(folder):
-            if p != zip_path and BRIEF_FOLDER not in p.relative_to(folder).parts[:1]:
-                z.write(p, p.relative_to(folder).as_posix())
+            rel = p.relative_to(folder)
+            if p == zip_path or BRIEF_FOLDER in rel.parts[:1] or rel.parts[:2] == evidence:
+                continue
+            z.write(p, rel.as_posix(),
+                    compress_type=zipfile.ZIP_STORED if p.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED)
 
 
 def _refuse_provisional(client: Client) -> None:
@@ -382,6 +403,7 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
             "notices": notices,
             "brief": {k: Path(v).relative_to(tmp).as_posix() for k, v in brief.items()},
             "evidence_copied": [pth.name for _, _, pth in copied if pth is not None],
+            "evidence_stored": sorted({x["stored_as"] for x in evidence if x.get("stored_as")}),  # reflink / copy
             "zip": zip_name,
             "summary": summary(client, assessment),
         }
