@@ -512,3 +512,35 @@ def test_a_parameter_not_of_its_type_or_for_an_option_is_checked_up_front(tmp_pa
     err = capsys.readouterr().err
     assert err.startswith("错误：") and text in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_resume_reads_no_unchanged_evidence_and_one_changed_byte_reruns_that_client(tmp_path, monkeypatch):
+    """The resume check keeps a stat cache (size, times, inode → sha256), as git's index does: unchanged
+    evidence is not read again; a byte changed in place, its modification time set back, is still caught."""
+    import toolkit.core.hashing as hashing
+    import toolkit.run.batch as batch
+
+    monkeypatch.setattr(hashing.StatCache, "RACY_NS", 0)  # the copies are seconds old; trust them at once
+    clients = _copy(tmp_path, "qingchuan", "linquan")
+    scan = clients[1] / "evidence" / "扫描件.pdf"
+    scan.write_bytes(os.urandom(1 << 20))
+    output = tmp_path / "out"
+    assert [r.status for r in _stub_batch(clients, output).runs] == [OK, OK]
+
+    read = []
+    real = hashing.sha256_file
+    counting = lambda f: read.append(getattr(f, "name", f)) or real(f)  # noqa: E731
+    monkeypatch.setattr(hashing, "sha256_file", counting)
+    monkeypatch.setattr(batch, "sha256_file", counting, raising=False)  # an older batch hashed by itself
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, SKIPPED]
+    assert read == []  # no evidence, no workbook, no template or source file read again
+
+    st = scan.stat()
+    with open(scan, "r+b") as f:  # one byte, same size
+        f.seek(12345)
+        b = f.read(1)
+        f.seek(12345)
+        f.write(bytes([b[0] ^ 1]))
+    os.utime(scan, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, OK]
+    assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, SKIPPED]

@@ -361,7 +361,7 @@ def cmd_reference_list(args) -> int:
 
 def _print_batch(result) -> None:
     """Where the packages are and every failure, in Chinese."""
-    from toolkit.run.batch import OK
+    from toolkit.run.batch import OK, SKIPPED
 
     print(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
     from toolkit.core.errors import ToolkitError
@@ -380,7 +380,7 @@ def _print_batch(result) -> None:
                 print(f"    注意：{line}")
     for run in result.skipped:
         print(f"  = {run.client_id}（未变化，跳过；--force 重跑）: {run.package}")
-    if result.province is not None and result.province.status == OK:
+    if result.province is not None and result.province.status in (OK, SKIPPED):
         print(f"省级汇总：{result.province.notebook}")
         for t in result.province.result.get("tables") or []:
             print(f"  {t}")

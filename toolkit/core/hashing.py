@@ -161,11 +161,11 @@ class StatCache:
         self.entries[key_path] = [key, digest, trusted]
         return digest
 
-    def save(self, *, forget_unseen: bool = False) -> None:
-        """Write the cache (atomically); ``forget_unseen`` drops files not asked about this time."""
+    def save(self) -> None:
+        """Write the cache (atomically), forgetting files that are gone."""
         if self.path is None:
             return
         from toolkit.core.atomic import write_text
 
-        files = {k: v for k, v in self.entries.items() if not forget_unseen or k in self._seen}
+        files = {k: v for k, v in self.entries.items() if k in self._seen or os.path.lexists(k)}
         write_text(self.path, json.dumps({"version": self.VERSION, "files": files}, ensure_ascii=False))

@@ -69,7 +69,7 @@ from toolkit import __version__
 from toolkit.core.atomic import (OWNER_ENV, ensure_owner_alive, make_dirs, owner_token, remove_leftovers,
                                  write_text, writing)
 from toolkit.core.errors import BatchError, RulebookError, ToolkitError
-from toolkit.core.hashing import sha256_file
+from toolkit.core.hashing import StatCache
 from toolkit.core.naming import inside, safe_name
 from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, templates_dir
 from toolkit.package.manifest import package_complete
@@ -87,6 +87,7 @@ PROVINCE_NOTEBOOK = "province_summary.ipynb"
 RESULT_ENV = "CLUSTERKIT_RESULT_FILE"
 BATCH_DIR = "batch"  # inside the output folder: manifest, summary, state, failed notebooks
 LOCK_NAME = ".batch.lock"
+STAT_CACHE = "stat-cache.json"  # inside <output>/batch/: (size, times, inode) → sha256 of each input read
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 STATUS_ZH = {OK: "完成", FAILED: "失败", SKIPPED: "跳过（未变化）"}
@@ -141,25 +142,30 @@ class BatchResult:
 
 # -- fingerprints (resume) -----------------------------------------------------------------------
 
-def inputs_sha256(folder: Path) -> str:
+def inputs_sha256(folder: Path, cache: StatCache | None = None) -> str:
     """One hash over intake.xlsx and every file under evidence/ (names and contents). The evidence
     folder is listed by ``toolkit.intake.evidence.scan``: a link (or a linked evidence/ folder) or a hard link
-    counts by its name and the reason it is refused, and what it points to is never read."""
+    counts by its name and the reason it is refused, and what it points to is never read.
+
+    ``cache``: the batch's ``StatCache`` — a file whose size, times and inode are those recorded is
+    not read again (a resume of unchanged clients reads no evidence); without it every file is read."""
     from toolkit.intake import evidence
 
+    cache = cache if cache is not None else StatCache()
     h = hashlib.sha256()
     wb = folder / "intake.xlsx"
     if wb.is_file():
-        h.update(b"intake.xlsx\0" + sha256_file(wb).encode() + b"\n")
+        h.update(b"intake.xlsx\0" + cache.sha256(wb, st=os.stat(wb)).encode() + b"\n")
     for e in evidence.scan(folder):
         if evidence.ignored(e.rel or e.typed):
             continue
-        content = sha256_file(e.open()) if e.ok else f"refused: {e.message}"
+        content = cache.sha256(e.path, e.open) if e.ok else f"refused: {e.message}"
         h.update((e.rel or e.typed).encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
     from toolkit.documents.narrative import passage_files
 
     for stem, p in passage_files(folder).items():  # the passages the county wrote
-        h.update(f"passages/{p.name}".encode("utf-8", "surrogateescape") + b"\0" + sha256_file(p).encode() + b"\n")
+        h.update(f"passages/{p.name}".encode("utf-8", "surrogateescape") + b"\0"
+                 + cache.sha256(p, st=os.stat(p)).encode() + b"\n")
     return h.hexdigest()
 
 
@@ -177,22 +183,25 @@ def rulebook_files(rulebook: str | Path | None) -> list[Path]:
         return []
 
 
-def rulebook_sha256(rulebook: str | Path | None) -> str | None:
+def rulebook_sha256(rulebook: str | Path | None, cache: StatCache | None = None) -> str | None:
     """One hash over every file of a rulebook's chain, in order; None when it cannot be loaded."""
     files = rulebook_files(rulebook)
     if not files:
         return None
+    cache = cache if cache is not None else StatCache()
     h = hashlib.sha256()
     for f in files:
-        h.update(f.name.encode("utf-8") + b"\0" + sha256_file(f).encode() + b"\n")
+        h.update(f.name.encode("utf-8") + b"\0" + cache.sha256(f, st=os.stat(f)).encode() + b"\n")
     return h.hexdigest()
 
 
-def _tree_sha256(root: Path, files: Iterable[Path]) -> str:
+def _tree_sha256(root: Path, files: Iterable[Path], cache: StatCache | None = None) -> str:
     """One hash over files under ``root``: their paths relative to it and their contents."""
+    cache = cache if cache is not None else StatCache()
     h = hashlib.sha256()
     for p in files:
-        h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+        h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + cache.sha256(p, st=os.stat(p)).encode()
+                 + b"\n")
     return h.hexdigest()
 
 
@@ -204,44 +213,56 @@ def round_file(round_: int) -> Path | None:
     return None
 
 
-def templates_sha256() -> str:
+def templates_sha256(cache: StatCache | None = None) -> str:
     """One hash over what shapes a package besides the client's inputs, the rulebook and the code: the
     Word and text templates (a consultancy restyles them), the intake schema and the work-plan data."""
     root = templates_dir()
+    cache = cache if cache is not None else StatCache()
     h = hashlib.sha256()
     h.update(_tree_sha256(root, sorted(p for p in root.rglob("*")
-                                       if p.is_file() and not p.name.startswith((".", "~$")))).encode())
+                                       if p.is_file() and not p.name.startswith((".", "~$"))), cache).encode())
     for p in (data_dir() / "schema" / "intake.yaml", data_dir() / "workplan.yaml"):
         if p.is_file():
-            h.update(p.name.encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+            h.update(p.name.encode("utf-8") + b"\0" + cache.sha256(p, st=os.stat(p)).encode() + b"\n")
     return h.hexdigest()
 
 
-def toolkit_sha256() -> str:
+def toolkit_sha256(cache: StatCache | None = None) -> str:
     """One hash over the toolkit's own source (every ``.py`` under the package folder), so that a
     changed measure, narrative or form re-runs the packages it shapes — the version number does not
     change with every edit."""
     root = source_dir()
-    return _tree_sha256(root, sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts))
+    return _tree_sha256(root, sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts), cache)
+
+
+def shared_fingerprint(*, round_: int, rulebook: str | None, notebook: Path, parameters: dict,
+                       western_relaxation: bool, cache: StatCache | None = None) -> dict:
+    """The part of every client's fingerprint that is the same for the whole batch: computed once."""
+    rf = round_file(round_)
+    cache = cache if cache is not None else StatCache()
+    return {
+        "round": round_,
+        "round_file_sha256": cache.sha256(rf, st=os.stat(rf)) if rf else None,
+        "rulebook_requested": rulebook,
+        "rulebook_sha256": rulebook_sha256(rulebook, cache),
+        "western_relaxation": bool(western_relaxation),
+        "notebook_sha256": cache.sha256(notebook, st=os.stat(notebook)),
+        "templates_sha256": templates_sha256(cache),
+        "parameters": {k: str(v) for k, v in sorted(parameters.items())},
+        "toolkit_sha256": toolkit_sha256(cache),
+    }
 
 
 def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Path,
-                parameters: dict, western_relaxation: bool) -> dict:
-    """What a client's package is made from. The rulebook a notebook picks itself (the default, by
-    application type) is checked after the run, against the state (``_up_to_date``)."""
-    rf = round_file(round_)
-    return {
-        "inputs_sha256": inputs_sha256(folder),
-        "round": round_,
-        "round_file_sha256": sha256_file(rf) if rf else None,
-        "rulebook_requested": rulebook,
-        "rulebook_sha256": rulebook_sha256(rulebook),
-        "western_relaxation": bool(western_relaxation),
-        "notebook_sha256": sha256_file(notebook),
-        "templates_sha256": templates_sha256(),
-        "parameters": {k: str(v) for k, v in sorted(parameters.items())},
-        "toolkit_sha256": toolkit_sha256(),
-    }
+                parameters: dict, western_relaxation: bool, shared: dict | None = None,
+                cache: StatCache | None = None) -> dict:
+    """What a client's package is made from: its inputs and the batch's ``shared_fingerprint``. The
+    rulebook a notebook picks itself (the default, by application type) is checked after the run,
+    against the state (``_up_to_date``)."""
+    if shared is None:
+        shared = shared_fingerprint(round_=round_, rulebook=rulebook, notebook=notebook, parameters=parameters,
+                                    western_relaxation=western_relaxation, cache=cache)
+    return {"inputs_sha256": inputs_sha256(folder, cache), **shared}
 
 
 # -- the state of earlier runs -------------------------------------------------------------------
@@ -260,12 +281,18 @@ def load_state(output: Path) -> dict:
     return state
 
 
-def _up_to_date(entry: dict | None, fp: dict) -> bool:
+def _up_to_date(entry: dict | None, fp: dict, rulebook_shas: dict | None = None,
+                cache: StatCache | None = None) -> bool:
+    """``rulebook_shas``: the batch's memo of ``rulebook_sha256`` (each rulebook hashed once per batch)."""
     if not entry or entry.get("fingerprint") != fp:
         return False
     used = entry.get("rulebook") or {}
     if used.get("sha256") and used.get("id"):
-        if rulebook_sha256(used.get("path") or used["id"]) != used["sha256"]:
+        which = used.get("path") or used["id"]
+        memo = rulebook_shas if rulebook_shas is not None else {}
+        if which not in memo:
+            memo[which] = rulebook_sha256(which, cache)
+        if memo[which] != used["sha256"]:
             return False
     package = entry.get("package")
     notebook = entry.get("notebook")
@@ -810,6 +837,10 @@ def run_batch(
         tasks: dict[int, dict] = {}
         seen_ids: dict[str, str] = {}
         seen_folders: set[str] = set()
+        # The resume check reads a file only when its size, times or inode changed since it was last
+        # hashed (``StatCache``, kept in <output>/batch/): unchanged evidence is not read again.
+        stat_cache = StatCache.load(batch_dir / STAT_CACHE)
+        shared, rulebook_shas = None, {}
         for i, arg in enumerate(clients):
             folder, cid, problem = _client_task_base(arg)
             if str(folder) in seen_folders:
@@ -824,11 +855,14 @@ def run_batch(
                 continue
             seen_ids[cid] = arg
             params = {"client_dir": str(folder), **fixed, **extra}
-            fp = fingerprint(folder, round_=round_, rulebook=rulebook, notebook=notebook,
-                             parameters=extra, western_relaxation=western_relaxation)
+            if shared is None:
+                shared = shared_fingerprint(round_=round_, rulebook=rulebook, notebook=notebook, parameters=extra,
+                                            western_relaxation=western_relaxation, cache=stat_cache)
+            fp = fingerprint(folder, round_=round_, rulebook=rulebook, notebook=notebook, parameters=extra,
+                             western_relaxation=western_relaxation, shared=shared, cache=stat_cache)
             run.fingerprint = fp
             entry = state.get("clients", {}).get(str(folder))
-            if not force and _up_to_date(entry, fp):
+            if not force and _up_to_date(entry, fp, rulebook_shas, stat_cache):
                 run.status, run.package, run.notebook = SKIPPED, entry.get("package"), entry.get("notebook")
                 run.reason = "输入、规则、轮次、模板和工具代码都没有变化，申报包完整"
                 runs[i] = run
@@ -841,6 +875,8 @@ def run_batch(
                 "work_dir": str(inside(work_dir, cid)), "failed_dir": str(failed_dir), "output": str(output),
             }
 
+        with contextlib.suppress(ToolkitError, OSError):  # a cache that cannot be written only costs time
+            stat_cache.save()
         # The kernel server (only when there is something to run) imports the heavy libraries while
         # this process imports papermill (about 1.6 s), once, before the pool's workers are forked.
         if kernel_name == kernels.KERNEL_NAME and tasks:
@@ -870,13 +906,19 @@ def run_batch(
             raise
         _sweep(output, round_)
 
-        _save_state(output, state, runs.values())
+        _save_state(output, state, runs.values(), stat_cache)
 
         province_run = None
         ordered = [runs[i] for i in sorted(runs)]
         if province_notebook and any(r.status in (OK, SKIPPED) for r in ordered):
-            province_run = _run_province(Path(province_notebook), output, round_, kernel_name,
-                                         timeout, start_timeout, retries, work_dir, failed_dir)
+            province_fp = _province_fingerprint(output, round_, Path(province_notebook), stat_cache)
+            province_run = None if force else _province_up_to_date(state, round_, province_fp)
+            if province_run is None:
+                province_run = _run_province(Path(province_notebook), output, round_, kernel_name,
+                                             timeout, start_timeout, retries, work_dir, failed_dir)
+                _save_province_state(output, state, round_, province_run, province_fp)
+            with contextlib.suppress(ToolkitError, OSError):
+                stat_cache.save()
         result = BatchResult(runs=ordered, province=province_run, output=output,
                              manifest=batch_dir / "run-manifest.json", summary=batch_dir / "summary.xlsx")
         _write_manifest(result, round_=round_, rulebook=rulebook, jobs=jobs, kernel_name=kernel_name,
@@ -894,9 +936,9 @@ def run_batch(
         lock.release()
 
 
-def _save_state(output: Path, state: dict, runs: Iterable[ClientRun]) -> None:
+def _save_state(output: Path, state: dict, runs: Iterable[ClientRun], cache: StatCache | None = None) -> None:
     """Remember successful runs (and forget failed ones, so that they run again); ``state`` is updated
-    in place and written whole, atomically, each time."""
+    in place and written whole, atomically, each time; then the stat cache, when given."""
     clients_state = state.get("clients")
     if not isinstance(clients_state, dict):
         clients_state = {}
@@ -908,12 +950,57 @@ def _save_state(output: Path, state: dict, runs: Iterable[ClientRun]) -> None:
             clients_state[key] = {
                 "fingerprint": run.fingerprint, "package": run.package, "notebook": run.notebook,
                 "rulebook": {"id": rb.get("id"), "version": rb.get("version"), "path": rb.get("path"),
-                             "sha256": rulebook_sha256(rb.get("path") or rb.get("id"))},
+                             "sha256": rulebook_sha256(rb.get("path") or rb.get("id"), cache)},
                 "finished": datetime.now().isoformat(timespec="seconds"),
             }
         elif run.status == FAILED:
             clients_state.pop(key, None)
-    write_text(_state_path(output), json.dumps({"clients": clients_state}, ensure_ascii=False, indent=1))
+    write_text(_state_path(output), json.dumps(state, ensure_ascii=False, indent=1))
+    if cache is not None:
+        with contextlib.suppress(ToolkitError, OSError):  # a cache that cannot be written only costs time
+            cache.save()
+
+
+def _province_fingerprint(output: Path, round_: int, notebook: Path, cache: StatCache) -> dict:
+    """What the province tables are made from: every package's records of the round (its manifest and
+    assessment, hashed through the stat cache), the province notebook, the code and templates."""
+    from toolkit.package.manifest import ASSESSMENT_FILE, MANIFEST_FILE
+
+    root = output / str(round_)
+    files = sorted(p for name in (MANIFEST_FILE, ASSESSMENT_FILE) for p in root.glob(f"*/*/{name}"))
+    rf = round_file(round_)
+    return {
+        "packages_sha256": _tree_sha256(root, files, cache) if files else None,
+        "notebook_sha256": cache.sha256(notebook, st=os.stat(notebook)),
+        "round_file_sha256": cache.sha256(rf, st=os.stat(rf)) if rf else None,
+        "templates_sha256": templates_sha256(cache),
+        "toolkit_sha256": toolkit_sha256(cache),
+    }
+
+
+def _province_up_to_date(state: dict, round_: int, fp: dict) -> ClientRun | None:
+    """The province summary of the last run, when nothing it is made from has changed and its
+    executed notebook and tables are all there; None when it must run."""
+    entry = (state.get("province") or {}).get(str(round_))
+    if not entry or entry.get("fingerprint") != fp or not fp.get("packages_sha256"):
+        return None
+    result = entry.get("result") or {}
+    notebook = entry.get("notebook")
+    if not notebook or not Path(notebook).is_file() or not all(Path(t).exists() for t in result.get("tables") or []):
+        return None
+    return ClientRun(client="省级汇总", client_id="province_summary", status=SKIPPED, notebook=notebook,
+                     result=result, reason="申报包和汇总笔记本都没有变化，省级汇总表完整")
+
+
+def _save_province_state(output: Path, state: dict, round_: int, run: ClientRun, fp: dict) -> None:
+    province = state.get("province") if isinstance(state.get("province"), dict) else {}
+    state["province"] = province
+    if run.status == OK:
+        province[str(round_)] = {"fingerprint": fp, "notebook": run.notebook, "result": run.result,
+                                 "finished": datetime.now().isoformat(timespec="seconds")}
+    else:
+        province.pop(str(round_), None)
+    write_text(_state_path(output), json.dumps(state, ensure_ascii=False, indent=1))
 
 
 def _sweep(output: Path, round_: int) -> None:
