@@ -544,3 +544,69 @@ def test_a_resume_reads_no_unchanged_evidence_and_one_changed_byte_reruns_that_c
     os.utime(scan, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, OK]
     assert [r.status for r in _stub_batch(clients, output).runs] == [SKIPPED, SKIPPED]
+
+
+# -- on a Dask cluster ---------------------------------------------------------------------------------
+
+WORKER_CRASH_ENV = "CRASH_WORKER_AT_PACKAGE"
+
+
+def _worker_crashing_notebook(folder: Path) -> Path:
+    """The real client notebook, its package cell prefixed with a SIGKILL of the process running the
+    client's task (a Dask worker) for the client named by $CRASH_WORKER_AT_PACKAGE; the kernel then
+    goes on writing the package, as one left behind by a lost worker would."""
+    nb = nbformat.read(ROOT / "notebooks" / "client_report.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "write_package(" in c.source)
+    cell.source = ("import os, signal, time\n"
+                   f"if os.environ.get({WORKER_CRASH_ENV!r}) == os.path.basename(os.fspath(client_dir)):\n"
+                   "    os.kill(int(os.environ['CLUSTERKIT_TASK_PID']), signal.SIGKILL)\n"
+                   "    time.sleep(1)\n" + cell.source)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "client_report.ipynb")
+    return folder / "client_report.ipynb"
+
+
+def _document_texts(package: Path) -> dict:
+    """The text of every document of a package (Word paragraphs and table cells, the narrative, the
+    assessment), keyed by file: what must not depend on where the package was made."""
+    import docx
+
+    out = {}
+    for p in sorted(package.rglob("*")):
+        rel = p.relative_to(package).as_posix()
+        if p.suffix == ".docx":
+            d = docx.Document(str(p))
+            out[rel] = [x.text for x in d.paragraphs] + [c.text for t in d.tables for row in t.rows for c in row.cells]
+        elif p.suffix == ".md":
+            out[rel] = p.read_text(encoding="utf-8")
+        elif p.name == "assessment.json":
+            out[rel] = {k: v for k, v in json.loads(p.read_text(encoding="utf-8")).items() if k != "generated_at"}
+        elif p.suffix == ".png":
+            out[rel] = "png"
+    return out
+
+
+def test_on_a_dask_local_cluster_the_documents_are_the_local_pools_and_a_lost_worker_leaves_no_package(
+        crash_runs, tmp_path, monkeypatch):
+    """``--scheduler local:2``: the same client task on Dask workers gives the documents the local pool
+    gave; a worker killed while its client is being packaged leaves no package (nor a temporary one),
+    the client is tried once more and then reported, and the others are not affected."""
+    _, _, local, _ = crash_runs
+    clients = _copy(tmp_path / "clients", "qingchuan", "linquan", "minshan")
+    monkeypatch.setenv(WORKER_CRASH_ENV, "minshan")
+    output = tmp_path / "out"
+    result = run_batch([str(c) for c in clients], round=2025, output=output, scheduler="local:2", timeout=180,
+                       progress=False, province_notebook=False, notebook=_worker_crashing_notebook(tmp_path / "nb"))
+    by = {r.client_id: r for r in result.runs}
+    assert [by[c].status for c in ("qingchuan", "linquan")] == [OK, OK], [r.reason for r in result.runs]
+    assert by["minshan"].status == FAILED and by["minshan"].ename == "WorkerCrashed", by["minshan"].reason
+    assert not list((output / "2025").rglob("minshan")) and not _leftovers(output)
+    assert json.loads(result.manifest.read_text(encoding="utf-8"))["scheduler"].startswith("本机 LocalCluster")
+    pool = {r.client_id: Path(r.package) for r in local.runs}
+    for cid in ("qingchuan", "linquan"):
+        assert _document_texts(Path(by[cid].package)) == _document_texts(pool[cid])
+    # the next run on the cluster skips what is done and makes the lost client's package
+    monkeypatch.delenv(WORKER_CRASH_ENV)
+    again = run_batch([str(c) for c in clients], round=2025, output=output, scheduler="local:2", timeout=180,
+                      progress=False, province_notebook=False, notebook=_worker_crashing_notebook(tmp_path / "nb"))
+    assert [r.status for r in again.runs] == [SKIPPED, SKIPPED, OK]

@@ -265,7 +265,8 @@ def cmd_batch(args) -> int:
     params = {name: value for name, value in args.param or []}
     result = run_batch(args.clients, round=args.round, rulebook=args.rulebook, output=args.output, jobs=args.jobs,
                        timeout=args.timeout, force=args.force, western_relaxation=args.western_relaxation,
-                       parameters=params, kernel=args.kernel or "auto", wait=args.wait or 0)
+                       parameters=params, kernel=args.kernel or "auto", wait=args.wait or 0,
+                       scheduler=getattr(args, "scheduler", None))
     _print_batch(result)
     return 1 if result.failed else 0
 
@@ -506,6 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "-p round/rulebook/western_relaxation 即同名选项")
     p.add_argument("--kernel", default="auto",
                    help="auto（每个客户一个新内核，由预载的服务进程派生），或内核名称，如 python3")
+    p.add_argument("--scheduler", default=None, metavar="地址",
+                   help="把每个客户作为任务交给 dask.distributed 集群运行：tcp://主机:8786（已启动的 dask scheduler），"
+                        "或 local:N（在本机启动 N 个工作进程试用）；默认：本机进程池")
     p.set_defaults(handler=cmd_batch)
 
     p = sub.add_parser("status", help="不运行任何内容，列出每个客户的材料包是否最新，以及哪项输入有改动")

@@ -54,7 +54,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -368,11 +370,15 @@ def _kill_descendants() -> None:
 
 
 def _kill_kernels() -> None:
-    """Kill this worker's child processes (the kernel, or its launcher)."""
+    """Kill this worker's child processes (the kernel, or its launcher) — not the kernel server a
+    Dask worker keeps for all its clients."""
+    keep = _worker_server.process.pid if _worker_server and _worker_server.process else None
     try:
         import psutil
 
         for child in psutil.Process().children(recursive=True):
+            if child.pid == keep:
+                continue
             try:
                 child.send_signal(signal.SIGKILL)
             except psutil.Error:
@@ -622,6 +628,61 @@ def _reason(err: dict, run: ClientRun, timeout: float) -> str:
     return f"笔记本未完整运行：{msg}"
 
 
+# -- one client on a Dask worker -----------------------------------------------------------------
+
+TASK_PID_ENV = "CLUSTERKIT_TASK_PID"  # the process running the client's task (a test kills it by this)
+_worker_server = None  # a Dask worker's kernel server, started with its first client, kept for its life
+
+
+def _worker_kernel(kernel_name: str) -> str:
+    """The kernel a client gets on this Dask worker: the worker's own preloading server's where it can
+    run one (started once, with the worker's first client), else the ordinary one."""
+    global _worker_server
+    from toolkit.run import kernels
+
+    if kernel_name != kernels.KERNEL_NAME:
+        return kernel_name
+    if _worker_server is not None and (_worker_server is False or _worker_server.process.poll() is None):
+        return kernel_name if _worker_server else "python3"
+    server = kernels.ForkServer().start() if kernels.supported() else None
+    if server is not None and server.wait_ready(120):
+        import atexit
+
+        atexit.register(server.stop)
+        _worker_server = server
+        return kernel_name
+    if server is not None:
+        server.stop()
+    _worker_server = False
+    return "python3"
+
+
+def run_client_task(task: dict) -> dict:
+    """One client as a task on a ``dask.distributed`` worker (``toolkit.run.cluster``): the same
+    ``_run_client`` as the local pool — a fresh kernel, the same notebook and package writer.
+
+    A worker lost mid-run: the task leaves a mark per attempt beside its work folder (on the shared
+    output), so a client whose worker died twice is reported on its third start instead of run
+    again, whatever the scheduler's own retry count. The kernel knows this worker as the batch it
+    works for (``OWNER_ENV``): a kernel left behind by a lost worker puts no package in place."""
+    marks = Path(task["work_dir"] + ".attempts")
+    marks.mkdir(parents=True, exist_ok=True)
+    earlier = sorted(marks.glob("attempt-*"))
+    if len(earlier) >= 2:
+        where = "；".join(p.read_text(encoding="utf-8", errors="replace") for p in earlier)
+        shutil.rmtree(marks, ignore_errors=True)
+        return ClientRun(client=task["client"], client_id=task["client_id"], fingerprint=task["fingerprint"],
+                         attempts=len(earlier), ename="WorkerCrashed",
+                         reason=f"运行这个客户的 Dask 工作进程在运行中丢失了两次（{where}），没有写出申报包").to_dict()
+    (marks / f"attempt-{len(earlier) + 1}").write_text(f"{socket.gethostname()} 进程 {os.getpid()}", encoding="utf-8")
+    os.environ[OWNER_ENV] = owner_token()
+    os.environ[TASK_PID_ENV] = str(os.getpid())
+    try:
+        return _run_client({**task, "kernel_name": _worker_kernel(task["kernel_name"])})
+    finally:
+        shutil.rmtree(marks, ignore_errors=True)
+
+
 # -- the batch -----------------------------------------------------------------------------------
 
 def _lock(output: Path, wait: float):
@@ -760,6 +821,7 @@ def run_batch(
     start_timeout: float = 60,
     progress: bool = True,
     stream=None,
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Run the client notebook for every client folder, then the province summary. See module doc.
 
@@ -768,8 +830,15 @@ def run_batch(
     ``round``, ``rulebook`` and ``western_relaxation`` given here mean the options of the same name.
     ``province_notebook``: ``None`` → notebooks/province_summary.ipynb; ``False`` → none.
     ``kernel``: ``"auto"`` (the preloading fork server where available), ``"fork"``, or a kernel name.
+    ``scheduler``: None → the local pool (``jobs`` at a time); ``"tcp://HOST:8786"`` → each client a
+    task on that dask.distributed cluster, ``"local:N"`` → on a LocalCluster of N workers started for
+    this batch (``toolkit.run.cluster``). The lock, the state and the records stay with this process.
     """
     stream = stream or sys.stderr
+    if scheduler:
+        from toolkit.run import cluster
+
+        cluster.parse_scheduler(scheduler)  # a mistyped address is one message, before anything runs
     from toolkit.assess.rounds import resolve_round
     from toolkit.assess.rulebook import load_rulebook
 
@@ -813,7 +882,7 @@ def run_batch(
 
     if kernel == "fork" and not kernels.supported():
         raise BatchError("这个系统不支持预加载内核（fork）；用 --kernel python3")
-    server = None
+    server = engine = None
     kernel_name = kernel
     lock, info_file = _lock(output, wait)  # before anything else: a refused batch costs nothing
     # Every process of this batch (workers, kernel server, kernels) knows which batch it works for,
@@ -878,8 +947,9 @@ def run_batch(
         with contextlib.suppress(ToolkitError, OSError):  # a cache that cannot be written only costs time
             stat_cache.save()
         # The kernel server (only when there is something to run) imports the heavy libraries while
-        # this process imports papermill (about 1.6 s), once, before the pool's workers are forked.
-        if kernel_name == kernels.KERNEL_NAME and tasks:
+        # this process imports papermill, once, before the pool's workers are forked. On a Dask
+        # cluster every worker keeps its own (``run_client_task``).
+        if kernel_name == kernels.KERNEL_NAME and tasks and not scheduler:
             server = kernels.ForkServer().start()
         import papermill  # noqa: F401
 
@@ -890,16 +960,28 @@ def run_batch(
         if server is not None and not server.wait_ready(60):
             server.stop()
             server = None
-        if kernel_name == kernels.KERNEL_NAME and server is None:
+        if kernel_name == kernels.KERNEL_NAME and server is None and not scheduler:
             kernel_name = "python3"  # no server: the ordinary kernel (the launcher would fall back anyway)
             for t in tasks.values():
                 t["kernel_name"] = kernel_name
 
         try:
+            if scheduler and (tasks or province_notebook):
+                engine = cluster.Engine(scheduler, stream=stream).start(
+                    folders=[t["parameters"]["client_dir"] for t in tasks.values()], output=output,
+                    toolkit_sha256=shared["toolkit_sha256"] if shared else toolkit_sha256(stat_cache),
+                    notebook=notebook)
+                for marks in work_dir.glob("*.attempts"):  # from a batch that was killed: this one starts afresh
+                    shutil.rmtree(marks, ignore_errors=True)
             # Each client is recorded as it completes: a batch killed midway resumes where it stopped.
-            _run_pool(tasks, runs, jobs, progress, stream, output=output,
-                      on_done=lambda run: _save_state(output, state, [run]))
+            if engine is not None:
+                engine.run(tasks, runs, progress=progress, on_done=lambda run: _save_state(output, state, [run]))
+            else:
+                _run_pool(tasks, runs, jobs, progress, stream, output=output,
+                          on_done=lambda run: _save_state(output, state, [run]))
         except KeyboardInterrupt:
+            if engine is not None:
+                engine.close()
             # Ctrl-C: stop now rather than finish the notebooks in flight; packages being written
             # are temporary folders, removed here (and by the next run in any case).
             _sweep(output, round_)
@@ -914,18 +996,21 @@ def run_batch(
             province_fp = _province_fingerprint(output, round_, Path(province_notebook), stat_cache)
             province_run = None if force else _province_up_to_date(state, round_, province_fp)
             if province_run is None:
-                province_run = _run_province(Path(province_notebook), output, round_, kernel_name,
-                                             timeout, start_timeout, retries, work_dir, failed_dir)
+                task = _province_task(Path(province_notebook), output, round_, kernel_name, timeout,
+                                      start_timeout, retries, work_dir, failed_dir)
+                province_run = engine.run_one(task) if engine is not None else _run_province(task, output)
                 _save_province_state(output, state, round_, province_run, province_fp)
             with contextlib.suppress(ToolkitError, OSError):
                 stat_cache.save()
         result = BatchResult(runs=ordered, province=province_run, output=output,
                              manifest=batch_dir / "run-manifest.json", summary=batch_dir / "summary.xlsx")
         _write_manifest(result, round_=round_, rulebook=rulebook, jobs=jobs, kernel_name=kernel_name,
-                        notebook=notebook)
+                        notebook=notebook, scheduler=engine.describe() if engine is not None else None)
         write_portfolio(result, round_year=round_)
         return result
     finally:
+        if engine is not None:
+            engine.close()
         if server is not None:
             server.stop()
         if previous_owner is None:
@@ -1077,9 +1162,9 @@ def _run_pool(tasks: dict[int, dict], runs: dict[int, ClientRun], jobs: int, pro
             bar.close()
 
 
-def _run_province(notebook: Path, output: Path, round_: int, kernel_name: str, timeout: float,
-                  start_timeout: float, retries: int, work_dir: Path, failed_dir: Path) -> ClientRun:
-    task = {
+def _province_task(notebook: Path, output: Path, round_: int, kernel_name: str, timeout: float,
+                   start_timeout: float, retries: int, work_dir: Path, failed_dir: Path) -> dict:
+    return {
         "client": "省级汇总", "client_id": "province_summary", "notebook": str(notebook),
         "notebook_name": notebook.name, "parameters": {"output": str(output), "round": round_},
         "kernel_name": kernel_name, "timeout": float(timeout), "start_timeout": float(start_timeout),
@@ -1087,6 +1172,9 @@ def _run_province(notebook: Path, output: Path, round_: int, kernel_name: str, t
         "output": str(output), "expects_package": False,
         "keep_notebook": str(inside(output, str(round_), notebook.name)),
     }
+
+
+def _run_province(task: dict, output: Path) -> ClientRun:
     with _pool(1, output) as pool:
         try:
             return ClientRun(**pool.submit(_run_client, task).result())
@@ -1098,13 +1186,14 @@ def _run_province(notebook: Path, output: Path, round_: int, kernel_name: str, t
 # -- records -------------------------------------------------------------------------------------
 
 def _write_manifest(result: BatchResult, *, round_: int, rulebook, jobs: int, kernel_name: str,
-                    notebook: Path) -> None:
+                    notebook: Path, scheduler: str | None = None) -> None:
     data = {
         "finished": datetime.now().isoformat(timespec="seconds"),
         "toolkit_version": __version__,
         "round": round_,
         "rulebook": rulebook,
         "jobs": jobs,
+        "scheduler": scheduler or "本机进程池",
         "kernel": kernel_name,
         "notebook": str(notebook),
         "output": str(result.output),
