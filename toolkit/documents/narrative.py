@@ -657,12 +657,19 @@ def shared_environment(folder: Path | str | None = None):
 
 
 def warm(folder: Path | str | None = None) -> int:
-    """Compile every section's template into the shared environment (the batch's kernel server does, so
-    that every kernel forked from it starts with them compiled); returns how many."""
+    """Compile every section's template and every other text template (``templates/**/*.j2``, read by
+    ``render_text``) into the shared environments (the batch's kernel server does, so that every kernel
+    forked from it starts with them compiled); returns how many."""
     env = shared_environment(folder)
-    for _, template, _, _ in SECTIONS:
+    sections = sorted({t for _, t, _, _ in SECTIONS} | {p.name for p in Path(folder or narrative_dir()).glob("*.j2")})
+    for template in sections:  # the macros a section imports too
         env.get_template(template)
-    return len(SECTIONS)
+    text_env = shared_environment(templates_dir())
+    others = [p.relative_to(templates_dir()).as_posix() for p in sorted(templates_dir().rglob("*.j2"))
+              if narrative_dir() not in p.parents]
+    for name in others:
+        text_env.get_template(name)
+    return len(sections) + len(others)
 
 
 def draft(client: Client, assessment: Assessment, *, folder: Path | str | None = None,
