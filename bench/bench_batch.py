@@ -84,8 +84,7 @@ def in_process(clients: list[str], output: str) -> None:
         assessment.to_frame()
         nbk.what_it_takes(assessment)
         narrative = draft(client, assessment)
-        nbk.write_package(client, client_dir=c, round=2025, output=output, assessment=assessment,
-                          narrative=narrative)
+        nbk.write_package(client, round=2025, output=output, assessment=assessment, narrative=narrative)
     write_province_tables(output, 2025)
 
 

@@ -158,6 +158,43 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
+class _Bars:
+    """A chart's solid bars, drawn by one ``barh``/``bar`` call (one container, however many rows):
+    a bar call per row cost more than the bars themselves."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def add(self, y, width, *, height, color, left=0.0) -> None:
+        self.rows.append((y, width, height, color, left))
+
+    def draw_h(self, ax) -> None:
+        if self.rows:
+            ys, ws, hs, cs, ls = zip(*self.rows)
+            ax.barh(list(ys), list(ws), height=list(hs), color=list(cs), left=list(ls))
+
+    def draw_v(self, ax) -> None:
+        if self.rows:
+            xs, hs, ws, cs, bs = zip(*self.rows)
+            ax.bar(list(xs), list(hs), width=list(ws), color=list(cs), bottom=list(bs))
+
+
+class _Ticks:
+    """Short vertical marks at a threshold, one per row, drawn as one collection."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def add(self, x, y0, y1, *, color, ls, lw) -> None:
+        self.rows.append((x, y0, y1, color, ls, lw))
+
+    def draw(self, ax) -> None:
+        if self.rows:
+            xs, y0, y1, cs, ls, lw = zip(*self.rows)
+            ax.vlines(list(xs), list(y0), list(y1), colors=list(cs), linestyles=list(ls), linewidths=list(lw),
+                      capstyle="projecting")
+
+
 def _missing_bar_h(ax, y, width, height=0.62, label=MISSING_LABEL, x0=0.0):
     ax.barh(y, width, left=x0, height=height, fill=False, hatch="///", edgecolor=VERDICT_COLOURS[MISSING_DATA],
             linewidth=0.8)
@@ -220,6 +257,7 @@ def chart_dimensions(client, assessment, out_dir: Path) -> Path:
     fig = _figure(4.1)
     ax = fig.add_axes([0.33, 0.21, 0.47, 0.68])
     labels = []
+    bars = _Bars()
     for y, (n, d) in enumerate(rows):
         name = d.name if d else DIMENSION_NAMES.get(n, f"维度{n}")
         labels.append(f"{n}. {name}")
@@ -227,9 +265,10 @@ def chart_dimensions(client, assessment, out_dir: Path) -> Path:
             _missing_bar_h(ax, y, 100)
             continue
         colour = VERDICT_COLOURS.get(d.verdict, NAVY)
-        ax.barh(y, max(d.score, 0.8), height=0.62, color=colour)
+        bars.add(y, max(d.score, 0.8), height=0.62, color=colour)
         ax.text(min(d.score, 100) + 1.5, y, f"{number(d.score, 0)}分 {d.verdict} {d.passed}/{d.total}",
                 va="center", fontsize=7.5, color=INK, clip_on=False)
+    bars.draw_h(ax)
     ax.set_yticks(range(len(rows)), labels)
     ax.set_xlim(0, 100)
     ax.set_ylim(-0.6, len(rows) - 0.4)
@@ -261,6 +300,7 @@ def chart_criteria(client, assessment, out_dir: Path) -> Path:
     ax = fig.add_axes([0.30, 0.9 / (0.42 * n + 1.3), 0.45, 1 - 1.25 / (0.42 * n + 1.3)])
     labels = []
     any_unverified = False
+    bars, marks = _Bars(), _Ticks()
     for y, r in enumerate(reversed(rows)):
         short = measure_label(r.measure, short=True) or (r.title if len(r.title) <= 14 else r.title[:13] + "…")
         labels.append(f"{r.id} {short}" if len(short) <= 16 else _wrap(f"{r.id} {short}", 17))
@@ -275,16 +315,18 @@ def chart_criteria(client, assessment, out_dir: Path) -> Path:
             x = _ratio(float(r.value), float(r.threshold))
             shown = min(max(x, 0.0), XMAX)
             colour = VERDICT_COLOURS.get(r.verdict, NAVY)
-            ax.barh(y, max(shown, 0.6), height=0.62, color=colour)
+            bars.add(y, max(shown, 0.6), height=0.62, color=colour)
             if x > XMAX:
                 ax.plot([XMAX], [y], marker=">", color=colour, markersize=6, clip_on=False)
             note = f"{with_unit(r.value, r.unit)}（{op}{th_text}）"
         ls = (0, (3, 2)) if unverified else "-"
-        ax.plot([100, 100], [y - 0.42, y + 0.42], color=UNVERIFIED_COLOUR if unverified else INK, lw=1.6, ls=ls)
+        marks.add(100, y - 0.42, y + 0.42, color=UNVERIFIED_COLOUR if unverified else INK, lw=1.6, ls=ls)
         if unverified:
             note += f" {UNVERIFIED_NOTE}"
         ax.text(XMAX + 4, y, note, va="center", fontsize=7.5, clip_on=False,
                 color=UNVERIFIED_COLOUR if unverified else INK)
+    bars.draw_h(ax)
+    marks.draw(ax)
     if not rows:
         ax.text(100, 0, "本规则无量化指标", ha="center", va="center")
     ax.set_yticks(range(len(labels)), labels)
@@ -385,12 +427,14 @@ def chart_tiers(client, assessment, out_dir: Path) -> Path:
             _missing_bar_h(ax, y, top * 0.5, label=MISSING_LABEL)
     else:
         # a pyramid: bars centred on zero
+        bars = _Bars()
         for y, a, b in zip(ys, counts_in, counts_out):
             total = a + b
-            ax.barh(y, a, left=-total / 2, height=0.66, color=NAVY)
-            ax.barh(y, b, left=-total / 2 + a, height=0.66, color=LIGHT)
+            bars.add(y, a, left=-total / 2, height=0.66, color=NAVY)
+            bars.add(y, b, left=-total / 2 + a, height=0.66, color=LIGHT)
             ax.text(total / 2 + top * 0.03, y, f"{total}家" + (f"（主导产业{a}家）" if b else ""), va="center",
                     fontsize=8)
+        bars.draw_h(ax)
         from matplotlib.patches import Patch
 
         ax.legend(handles=[Patch(color=NAVY, label="主导产业内"), Patch(color=LIGHT, label="主导产业外")],
@@ -434,6 +478,7 @@ def chart_plan(client, assessment, out_dir: Path) -> Path:
     fig = _figure(h)
     ax = fig.add_axes([0.27, 0.75 / h, 0.38, 1 - 1.2 / h])
     labels = []
+    bars = _Bars()
     for y, t in enumerate(reversed(targets)):
         direction = "" if t.higher_is_better else "（越低越好）"
         labels.append(_wrap(f"{t.name}{direction}", 13))
@@ -448,9 +493,10 @@ def chart_plan(client, assessment, out_dir: Path) -> Path:
         else:
             shown = min(max(pct, 0.0), 150.0)
             colour = VERDICT_COLOURS[PASS] if met else VERDICT_COLOURS[FAIL]
-            ax.barh(y, max(shown, 0.6), height=0.62, color=colour)
+            bars.add(y, max(shown, 0.6), height=0.62, color=colour)
             text = f"完成{percent(pct, 1)}\n{values}"
         ax.text(154, y, text, va="center", fontsize=7.5, clip_on=False, linespacing=1.4)
+    bars.draw_h(ax)
     if not targets:
         _missing_bar_h(ax, 0, 100, label="未填写发展规划目标（数据缺失）")
         labels.append("规划目标")
