@@ -945,6 +945,8 @@ def run_batch(
                 runs[i] = run
                 continue
             runs[i] = run
+            if server is None and kernel_name == kernels.KERNEL_NAME and not scheduler:
+                server = kernels.ForkServer().start()  # its imports overlap the rest of this loop
             tasks[i] = {
                 "client": arg, "client_id": cid, "notebook": str(notebook), "notebook_name": notebook.name,
                 "parameters": params, "kernel_name": kernel_name, "timeout": float(timeout),
@@ -954,11 +956,9 @@ def run_batch(
 
         with contextlib.suppress(ToolkitError, OSError):  # a cache that cannot be written only costs time
             stat_cache.save()
-        # The kernel server (only when there is something to run) imports the heavy libraries while
-        # this process imports papermill, once, before the pool's workers are forked. On a Dask
-        # cluster every worker keeps its own (``run_client_task``).
-        if kernel_name == kernels.KERNEL_NAME and tasks and not scheduler:
-            server = kernels.ForkServer().start()
+        # The kernel server (started above with the first client that has to run) imports the heavy
+        # libraries while this process fingerprints the rest and imports papermill, once, before the
+        # pool's workers are forked. On a Dask cluster every worker keeps its own (``run_client_task``).
         import papermill  # noqa: F401
 
         check_parameters(notebook, {"client_dir": "", **fixed, **extra})
