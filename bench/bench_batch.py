@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -148,10 +149,22 @@ def _font_file() -> Path:
     return next(Path(spec.origin).parent.rglob("NotoSansCJKsc-Regular.otf"))
 
 
-def timed(cmd: list[str], **kw) -> float:
-    t = time.perf_counter()
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of each measured process tree, by label
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str], label: str = "", **kw) -> float:
+    """Wall seconds of ``cmd``; its CPU seconds (every process it waited for) go to ``CPU[label]``:
+    on a machine shared with other work the wall time grows, the CPU time much less."""
+    c, t = _children_cpu(), time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-    return time.perf_counter() - t
+    elapsed = time.perf_counter() - t
+    CPU[label] = CPU.get(label, 0.0) + _children_cpu() - c
+    return elapsed
 
 
 def verdict(ratio: float, target: float) -> str:
@@ -189,29 +202,34 @@ def main() -> int:
 
         t_a = 0.0
         for i, c in enumerate(clients):
-            t_a += timed([papermill, str(nb), str(tmp / f"a-{i}.ipynb"), "-p", "client_dir", c], env=env)
+            t_a += timed([papermill, str(nb), str(tmp / f"a-{i}.ipynb"), "-p", "client_dir", c], "a", env=env)
         batch = [PY, "-m", "toolkit", "batch", *clients, "--round", "2025", "--force"]
-        t_b = timed([*batch, "--jobs", str(args.jobs), "--output", str(tmp / "b")], env=env)
-        t_c = timed([PY, str(Path(__file__).resolve()), "--in-process", *clients, "--output", str(tmp / "c")], env=env)
+        t_b = timed([*batch, "--jobs", str(args.jobs), "--output", str(tmp / "b")], "b", env=env)
+        t_c = timed([PY, str(Path(__file__).resolve()), "--in-process", *clients, "--output", str(tmp / "c")], "c",
+                    env=env)
         t_f = timed([PY, str(Path(__file__).resolve()), "--floor", str(tmp / "contexts.json"), "--output",
-                     str(tmp / "f")], env=env)
+                     str(tmp / "f")], "f", env=env)
         workers = max(1, args.jobs - 1)
-        t_d = timed([*batch, "--scheduler", f"local:{workers}", "--output", str(tmp / "d")], env=env)
+        t_d = timed([*batch, "--scheduler", f"local:{workers}", "--output", str(tmp / "d")], "d", env=env)
         load_after = os.getloadavg()
 
     a, b, c, f, d = (t / n for t in (t_a, t_b, t_c, t_f, t_d))
+    cpu = {k: v / n for k, v in CPU.items()}
     print(f"clients: {n} (4 demo clients × {args.copies}), batch --jobs {args.jobs}, cores: {os.cpu_count()}, "
           f"load average before/after: {load[0]:.2f}/{load_after[0]:.2f}")
-    print(f"(a) papermill CLI loop, imports only : {t_a:7.2f} s total, {a:5.2f} s per client")
-    print(f"(b) clusterkit batch                  : {t_b:7.2f} s total, {b:5.2f} s per client")
-    print(f"(c) same work, one process, no kernels: {t_c:7.2f} s total, {c:5.2f} s per client")
-    print(f"(f) floor: workbook, 2 docx, 5 figures: {t_f:7.2f} s total, {f:5.2f} s per client")
-    print(f"(d) batch on a Dask LocalCluster of {workers}: {t_d:7.2f} s total, {d:5.2f} s per client")
+    print(f"(a) papermill CLI loop, imports only : {t_a:7.2f} s total, {a:5.2f} s per client (CPU {cpu['a']:.2f} s)")
+    print(f"(b) clusterkit batch                  : {t_b:7.2f} s total, {b:5.2f} s per client (CPU {cpu['b']:.2f} s)")
+    print(f"(c) same work, one process, no kernels: {t_c:7.2f} s total, {c:5.2f} s per client (CPU {cpu['c']:.2f} s)")
+    print(f"(f) floor: workbook, 2 docx, 5 figures: {t_f:7.2f} s total, {f:5.2f} s per client (CPU {cpu['f']:.2f} s)")
+    print(f"(d) batch on a Dask LocalCluster of {workers}: {t_d:7.2f} s total, {d:5.2f} s per client "
+          f"(CPU {cpu['d']:.2f} s)")
     print(f"(c)/(a) = {c / a:.3f}   {verdict(c / a, 0.12)}")
     print(f"(c)/(f) = {c / f:.3f}   {verdict(c / f, 1.3)}")
     print(f"(b)/(c) = {b / c:.3f}   {verdict(b / c, 0.6)}")
     print(f"(b)/(a) = {b / a:.3f}   {verdict(b / a, 0.15)}")
     print(f"(d)/(b) = {d / b:.3f}   {verdict(d / b, 1.2)}  (Dask LocalCluster against the local pool)")
+    print(f"by CPU time (what the machine's other load inflates least): (c)/(a) = {cpu['c'] / cpu['a']:.3f}, "
+          f"(c)/(f) = {cpu['c'] / cpu['f']:.3f}; the batch spends {cpu['b'] / cpu['c']:.2f} × the CPU of (c)")
     return 0
 
 
