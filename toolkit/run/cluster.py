@@ -18,8 +18,10 @@ passes, the batch stops with the list. Tasks are submitted impure (``pure=False`
 twice is run twice, never taken from a cache). A worker lost mid-run leaves no package in place (its
 kernel puts nothing in place once its worker is gone); the scheduler gives the client to another
 worker, and a client whose worker was lost twice is reported (``run_client_task`` counts the
-attempts on the shared output folder). No process pool is started inside a worker (Dask's workers
-are daemonic processes): the task runs the kernel as a plain child process.
+attempts on the shared output folder; on an existing cluster this needs the scheduler's
+``distributed.scheduler.allowed-failures`` to be at least 1 — its default is 3 — or the client is
+reported at the first loss). No process pool is started inside a worker (Dask's workers are
+daemonic processes): the task runs the kernel as a plain child process.
 
 Workers should run one client at a time (``--nthreads 1``; ``--nworkers`` as many as the machine has
 cores): a kernel does the work, and the task's environment is the worker process's own.
@@ -149,8 +151,11 @@ class Engine:
     def _preflight(self, folders: list[str], output: Path, toolkit_sha256: str, notebook: Path) -> list[str]:
         stamps = []
         for f in folders:
-            st = os.stat(Path(f) / "intake.xlsx")
-            stamps.append((f, st.st_size, st.st_mtime_ns))
+            try:
+                st = os.stat(Path(f) / "intake.xlsx")
+                stamps.append((f, st.st_size, st.st_mtime_ns))
+            except OSError:  # gone since it was fingerprinted: the client's notebook will say so
+                continue
         probe = f".worker-check-{uuid.uuid4().hex}"
         try:
             answers = self.client.run(worker_check, stamps, str(output), toolkit_sha256, str(notebook), probe)
