@@ -31,7 +31,9 @@ plan module of its own would have to import the diagnosis and be imported by it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -378,6 +380,26 @@ def _submit_name(client, name: str) -> str:
     return name
 
 
+# Within one write_brief, the charts, the memo, the proposal and the calendar all ask for the same
+# client's outlook and schedule: each is computed once there (the outlook re-assesses the client
+# round by round, the costliest step of a brief). Outside write_brief nothing is remembered.
+_brief_memo: ContextVar[dict | None] = ContextVar("brief_memo", default=None)
+
+
+def _once_per_brief(fn):
+    @functools.wraps(fn)
+    def wrapper(client, assessment, round, today, *args, **kw):
+        memo = _brief_memo.get()
+        if memo is None or args or kw:
+            return fn(client, assessment, round, today, *args, **kw)
+        key = (fn.__name__, id(client), id(assessment), id(round), today_of(today))
+        if key not in memo:
+            memo[key] = (client, assessment, round, fn(client, assessment, round, today))
+        return memo[key][3]
+    return wrapper
+
+
+@_once_per_brief
 def schedule(client, assessment, round, today, plan: dict | None = None) -> dict:
     """Milestones and tasks, dated back from the deadline; a past deadline moves the plan to the next round."""
     plan = plan or load_workplan()
@@ -562,6 +584,7 @@ def western_sentence(client, assessment, round) -> str:
                                 "source": relax.source.split("（")[0] or "通知原文"})
 
 
+@_once_per_brief
 def outlook_of(client, assessment, round, today):
     """The earliest round the county can meet its history criteria (toolkit.assess.outlook), or None (also
     for a recognised cluster whose review is still open: a later window matters only for re-entry)."""
@@ -697,7 +720,7 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None, 
 
     ``chart_output``: the charts' formats and resolution (``toolkit.documents.charts.Output``); by
     default PNG at 200 dpi and SVG (``FOR_PRINT``), the package asks for the memo's PNG only."""
-    from toolkit.documents.charts import FOR_PRINT, chart_outlook, draw_client_charts
+    from toolkit.documents.charts import FOR_PRINT
 
     from toolkit.core.atomic import make_dirs
 
@@ -707,10 +730,19 @@ def write_brief(client, assessment, round, out_dir, *, today=None, charts=None, 
 
         round = load_round(round)
     today = today_of(today)
+    token = _brief_memo.set({})
+    try:
+        return _write_brief(client, assessment, round, out_dir, today, charts, chart_output or FOR_PRINT)
+    finally:
+        _brief_memo.reset(token)
+
+
+def _write_brief(client, assessment, round, out_dir: Path, today, charts, output) -> dict[str, Path]:
+    from toolkit.documents.charts import chart_outlook, draw_client_charts
+
     if charts:
         charts = dict(charts)
     else:
-        output = chart_output or FOR_PRINT
         charts = draw_client_charts(client, assessment, out_dir / CHART_DIR, output=output)
         # a review's memo keeps to its five charts (the outlook's sentences stay)
         outlook = None if client.is_review else outlook_of(client, assessment, round, today)
