@@ -29,7 +29,7 @@ system-deps:
 
 # The batch prints each package's folder, the province tables and any failure; a second run skips
 # clients whose inputs have not changed (FORCE=--force re-runs them).
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(PY) -m toolkit batch data/examples/clients/*/ --round $(ROUND) --jobs $(JOBS) --output $(OUTPUT) $(FORCE)
 	@echo "申报包、执行后的笔记本和省级汇总表在：$(abspath $(OUTPUT))/$(ROUND)/"
 

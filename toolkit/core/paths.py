@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -31,8 +32,10 @@ def source_dir() -> Path:
     return PACKAGE_DIR
 
 
+@lru_cache(maxsize=1)
 def shipped_root() -> Path:
-    """The toolkit's own resources: the checkout's folders in development, else the wheel's copy."""
+    """The toolkit's own resources: the checkout's folders in development, else the wheel's copy
+    (fixed for the life of the process: the package does not move)."""
     if (CHECKOUT_DIR / "data" / "schema").is_dir() and (CHECKOUT_DIR / "templates").is_dir():
         return CHECKOUT_DIR
     return SHIPPED_DIR
@@ -41,11 +44,15 @@ def shipped_root() -> Path:
 def project_dir(start: Path | str | None = None) -> Path | None:
     """The consultancy's project folder: the nearest folder from ``start`` (the current folder) up
     that holds ``clusterkit.toml``; None when there is none."""
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / SETTINGS_FILE).is_file():
-            return folder
-    return None
+    # Plain os.path: every resource lookup asks this, thousands of times per client.
+    here = os.path.realpath(os.fspath(start) if start else os.getcwd())
+    while True:
+        if os.path.isfile(os.path.join(here, SETTINGS_FILE)):
+            return Path(here)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
 
 
 def project_root() -> Path:
@@ -58,10 +65,11 @@ def project_root() -> Path:
 
 def _resource(*parts: str) -> Path:
     """A resource folder: the project's own where it has one, else the toolkit's."""
-    own = project_root().joinpath(*parts)
-    if own.is_dir() or os.environ.get("CLUSTERKIT_HOME"):
+    root, shipped = project_root(), shipped_root()
+    own = root.joinpath(*parts)
+    if root == shipped or os.environ.get("CLUSTERKIT_HOME") or os.path.isdir(own):
         return own
-    return shipped_root().joinpath(*parts)
+    return shipped.joinpath(*parts)
 
 
 def data_dir() -> Path:

@@ -1,7 +1,9 @@
 """Word documents to PDF with LibreOffice, headless, several in one call.
 
-One ``soffice --convert-to pdf`` call takes every document of a client (starting LibreOffice costs
-about a second; each further document a fraction of that). A private profile per call keeps parallel
+Where this process has a running converter (``toolkit.documents.office``: a batch's workers and their
+kernels do), each document goes to it; otherwise one ``soffice --convert-to pdf`` call takes every
+document of a client (starting LibreOffice costs about a second; each further document a fraction of
+that). Both use LibreOffice's ``writer_pdf_Export`` with its defaults, so the PDFs are the same. A private profile per call keeps parallel
 runs apart; the Chinese fonts come from ``toolkit.core.fonts`` through fontconfig, so the PDFs look
 the same on every machine. When LibreOffice is missing, ``OfficeMissing`` says how to get it: the
 Word documents are written regardless.
@@ -9,6 +11,7 @@ Word documents are written regardless.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from toolkit.core import fonts
 from toolkit.core.errors import ToolkitError
+from toolkit.documents import office
 
 
 class OfficeMissing(ToolkitError):
@@ -45,6 +49,17 @@ def convert(docs: list[Path | str], outdir: Path | str, *, timeout: float = 300)
         raise ToolkitError(f"转换为 PDF 的文件名重复：{'、'.join(s for s in stems if stems.count(s) > 1)}")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    out: dict[Path, Path] = {}
+    if os.environ.get(office.OFFICE_ENV):
+        for d in docs:
+            try:
+                office.convert(d, outdir / (d.stem + ".pdf"), timeout=timeout)
+            except office.Unavailable:
+                break   # LibreOffice failed on it or is gone: this and the rest go the ordinary way
+            out[d] = outdir / (d.stem + ".pdf")
+        docs = [d for d in docs if d not in out]
+        if not docs:
+            return out
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
                "--convert-to", "pdf", "--outdir", str(outdir), *map(str, docs)]
@@ -53,7 +68,6 @@ def convert(docs: list[Path | str], outdir: Path | str, *, timeout: float = 300)
         except subprocess.TimeoutExpired:
             raise ToolkitError(f"LibreOffice 转换 PDF 超过{timeout:g}秒未完成（{len(docs)}个文件）；"
                                f"请关闭其他 LibreOffice 窗口后重试") from None
-    out = {}
     missing = []
     for d in docs:
         pdf = outdir / (d.stem + ".pdf")

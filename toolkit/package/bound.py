@@ -164,17 +164,22 @@ def _front_matter(cover: Cover, toc: list[tuple[str, int | str]], out_docx: Path
     return out_docx
 
 
-def _number_overlay(width: float, height: float, text: str):
+def _number_overlays(sizes: list[tuple[float, float]], texts: list[str]) -> list:
+    """One overlay page per numbered page, all drawn in one reportlab document (one per page would
+    cost a document each)."""
     from pypdf import PdfReader
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(width, height))
-    c.setFont("Helvetica", 9)
-    c.drawCentredString(width / 2, 22, text)
+    c = canvas.Canvas(buf)
+    for (width, height), text in zip(sizes, texts):
+        c.setPageSize((width, height))
+        c.setFont("Helvetica", 9)
+        c.drawCentredString(width / 2, 22, text)
+        c.showPage()
     c.save()
     buf.seek(0)
-    return PdfReader(buf).pages[0]
+    return list(PdfReader(buf).pages)
 
 
 def bind(parts: list[Part], out: Path | str, cover: Cover, *, workdir: Path | str | None = None) -> Bound:
@@ -235,12 +240,14 @@ def bind(parts: list[Part], out: Path | str, cover: Cover, *, workdir: Path | st
                 writer.add_page(page)
             writer.add_outline_item(title=title, page_number=start)
         total = len(writer.pages)
-        for i, page in enumerate(writer.pages):
-            if i == 0:
-                continue
-            page.transfer_rotation_to_content()
-            box = page.mediabox
-            page.merge_page(_number_overlay(float(box.width), float(box.height), f"- {i + 1} / {total} -"))
+        numbered = writer.pages[1:]
+        for page in numbered:
+            if page.rotation:   # only a turned page needs its content rewritten (parsing it is costly)
+                page.transfer_rotation_to_content()
+        sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in numbered]
+        overlays = _number_overlays(sizes, [f"- {i} / {total} -" for i in range(2, total + 1)])
+        for page, overlay in zip(numbered, overlays):
+            page.merge_page(overlay)
         writer.add_metadata({"/Title": f"{cover.cluster_name} {cover.year_label}申报材料",
                              "/Author": cover.applicant})
         with atomic_path(out) as tmp_out:

@@ -512,13 +512,16 @@ def _place(src: Path, dst: Path) -> None:
 
 
 def _worker_started(batch_pid: int, lock_file: str) -> None:
-    """Pool worker initializer: die with the batch, and do not keep its lock alive.
+    """Pool worker initializer: die with the batch, do not keep its lock alive, and start the
+    worker's LibreOffice (``toolkit.documents.office``) for its clients' PDFs.
 
     The worker is forked with a copy of the lock's file descriptor; closed here, the lock on the
     output folder is released exactly when the batch process ends, never later by a worker."""
+    from toolkit.documents import office
     from toolkit.run.kernels import die_with_parent
 
     die_with_parent(batch_pid, cleanup=_kill_kernels)
+    office.start_for_process()   # gets ready while the first kernel starts; ends with this worker
     try:
         lock = os.stat(lock_file)
     except OSError:
@@ -685,6 +688,9 @@ def run_client_task(task: dict) -> dict:
     (marks / f"attempt-{len(earlier) + 1}").write_text(f"{socket.gethostname()} 进程 {os.getpid()}", encoding="utf-8")
     os.environ[OWNER_ENV] = owner_token()
     os.environ[TASK_PID_ENV] = str(os.getpid())
+    from toolkit.documents import office
+
+    office.start_for_process()   # the worker's LibreOffice, kept for its later clients
     try:
         return _run_client({**task, "kernel_name": _worker_kernel(task["kernel_name"])})
     finally:

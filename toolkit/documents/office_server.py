@@ -1,0 +1,205 @@
+"""A running LibreOffice that converts Word documents to PDF on request (started by ``office.py``).
+
+This file runs under the Python that LibreOffice's own ``uno`` module belongs to (Debian's
+``python3`` with ``python3-uno``, or the ``python`` inside LibreOffice's program folder on Windows
+and macOS), not the toolkit's: it imports only the standard library and ``uno``, never the toolkit.
+
+    PYTHON -I office_server.py --soffice PATH --profile DIR --address-file FILE [--remove-folder]
+
+1. starts ``soffice.bin`` headless with a private profile, listening on a named pipe;
+2. connects to it (retrying while it starts) and serves XML-RPC on 127.0.0.1, on a free port, at a
+   random path: ``convert(src, dst)`` loads a document hidden and read-only and stores it as PDF
+   (``writer_pdf_Export``, the filter ``soffice --convert-to pdf`` uses), ``ping()``;
+3. writes the address (``http://127.0.0.1:PORT/TOKEN``) into the address file, atomically, once it
+   can convert; a start that fails writes ``failed: why`` instead;
+4. ends, with LibreOffice, when its standard input closes: the process that started it keeps the
+   pipe open and its death (even SIGKILL) closes it. On Linux LibreOffice is also given a
+   parent-death signal, so it never outlives this server.
+
+A conversion that breaks the connection (LibreOffice crashed on a document) restarts LibreOffice
+once and is reported as failed: the caller converts that document the ordinary way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.server
+from pathlib import Path
+
+START_TIMEOUT = 90.0
+RESTART = 81  # soffice.bin's exit code for "start me again"
+
+
+def _pdeathsig():
+    """In the child before exec: SIGKILL when this server dies (Linux; elsewhere the stdin watch)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Office:
+    def __init__(self, soffice: str, profile: Path):
+        self.soffice = soffice
+        self.profile = profile
+        self.pipe = f"clusterkit-office-{os.getpid()}-{secrets.token_hex(4)}"
+        self.proc: subprocess.Popen | None = None
+        self.desktop = None
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        import uno
+
+        cmd = [self.soffice, f"-env:UserInstallation={Path(self.profile).resolve().as_uri()}", "--headless",
+               "--invisible", "--nocrashreport", "--nodefault", "--nologo", "--nofirststartwizard", "--norestore",
+               f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext"]
+        linux = sys.platform.startswith("linux")
+
+        def launch():
+            return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, preexec_fn=_pdeathsig if linux else None)
+
+        self.proc = launch()
+        restarts = 0
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                ctx = resolver.resolve(f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext")
+                break
+            except Exception:
+                if self.proc.poll() == RESTART and restarts < 2:
+                    # soffice.bin asks to be started again once it has set up a new profile (the
+                    # soffice wrapper does this for a desktop user)
+                    restarts += 1
+                    self.proc = launch()
+                    continue
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"LibreOffice exited while starting (code {self.proc.returncode})")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"LibreOffice did not start within {START_TIMEOUT:g} s")
+                time.sleep(0.1)
+        self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.desktop.terminate()
+            except Exception:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def convert(self, src: str, dst: str) -> bool:
+        import uno
+        from com.sun.star.beans import PropertyValue
+
+        def props(**kw):
+            return tuple(PropertyValue(Name=k, Value=v) for k, v in kw.items())
+
+        with self.lock:
+            try:
+                doc = self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(src)), "_blank", 0,
+                                                        props(Hidden=True, ReadOnly=True))
+            except Exception as exc:
+                self._recover(exc)
+                raise
+            if doc is None:
+                raise RuntimeError(f"LibreOffice could not open {src}")
+            try:
+                doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(dst)),
+                               props(FilterName="writer_pdf_Export", Overwrite=True))
+            except Exception as exc:
+                self._recover(exc)
+                raise
+            finally:
+                try:
+                    doc.close(True)
+                except Exception:
+                    pass
+        return True
+
+    def _recover(self, exc: Exception) -> None:
+        """After a failed call: when LibreOffice itself is gone, start a fresh one for the next call."""
+        if self.proc is None or self.proc.poll() is None:
+            try:
+                self.desktop.getComponents()
+                return
+            except Exception:
+                pass
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.kill()
+            self.start()
+        except Exception:
+            os._exit(3)
+
+
+class _Quiet(xmlrpc.server.SimpleXMLRPCRequestHandler):
+    def log_message(self, *args):  # no request log on the console of a batch
+        pass
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--soffice", required=True)
+    ap.add_argument("--profile", required=True)
+    ap.add_argument("--address-file", required=True)
+    ap.add_argument("--remove-folder", action="store_true", help="remove the address file's folder on exit")
+    args = ap.parse_args(argv)
+    address_file = Path(args.address_file)
+    office = Office(args.soffice, Path(args.profile))
+
+    def watch_stdin():
+        try:
+            while sys.stdin.buffer.read(1):
+                pass
+        except (OSError, ValueError):
+            pass
+        office.stop()
+        if args.remove_folder:   # the folder the starter made for it (profile, address): gone with it
+            shutil.rmtree(address_file.parent, ignore_errors=True)
+        os._exit(0)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    try:
+        office.start()
+    except Exception as exc:
+        _write(address_file, f"failed: {exc}")
+        office.stop()
+        return 2
+    token = secrets.token_urlsafe(16)
+    _Quiet.rpc_paths = (f"/{token}",)
+    server = xmlrpc.server.SimpleXMLRPCServer(("127.0.0.1", 0), requestHandler=_Quiet, allow_none=True,
+                                              logRequests=False)
+    server.register_function(office.convert, "convert")
+    server.register_function(lambda: True, "ping")
+    _write(address_file, f"http://127.0.0.1:{server.server_address[1]}/{token}")
+    try:
+        server.serve_forever()
+    finally:
+        office.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
