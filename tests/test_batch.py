@@ -25,7 +25,8 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from toolkit.run.batch import FAILED, OK, SKIPPED, package_complete, rulebook_files, run_batch
+from toolkit.run.batch import FAILED, OK, SKIPPED, package_complete, run_batch
+from toolkit.run.fingerprint import rulebook_files
 from toolkit.core.errors import BatchError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,7 +235,7 @@ def test_resume_notices_changed_evidence_and_force(tmp_path):
 
 
 def test_the_fingerprint_never_reads_a_file_through_a_link(tmp_path):
-    from toolkit.run.batch import inputs_sha256
+    from toolkit.run.fingerprint import inputs_sha256
 
     secret = tmp_path / "secret.txt"
     secret.write_text("one", encoding="utf-8")
@@ -250,11 +251,11 @@ def test_the_fingerprint_never_reads_a_file_through_a_link(tmp_path):
 
 
 def test_a_restyled_template_makes_the_next_run_redo_the_package(tmp_path, monkeypatch):
-    import toolkit.run.batch as batch
+    import toolkit.run.fingerprint as fingerprint
 
     templates = tmp_path / "templates"
-    shutil.copytree(Path(batch.templates_dir()), templates)
-    monkeypatch.setattr(batch, "templates_dir", lambda: templates)
+    shutil.copytree(Path(fingerprint.templates_dir()), templates)
+    monkeypatch.setattr(fingerprint, "templates_dir", lambda: templates)
     clients = _copy(tmp_path, "qingchuan")
     output = tmp_path / "out"
     assert [r.status for r in _stub_batch(clients, output).runs] == [OK]
@@ -288,11 +289,11 @@ def test_an_edited_base_rulebook_beside_a_custom_one_makes_the_next_run_redo_the
 def test_an_edited_toolkit_source_file_makes_the_next_run_redo_the_package(tmp_path, monkeypatch):
     """The toolkit's own code is part of what a package is made from: a changed measure (here in a copy
     of the package the fingerprint is pointed at) re-runs the clients, though the version is the same."""
-    import toolkit.run.batch as batch
+    import toolkit.run.fingerprint as fingerprint
 
     code = tmp_path / "toolkit"
     shutil.copytree(ROOT / "toolkit", code, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(batch, "source_dir", lambda: code)
+    monkeypatch.setattr(fingerprint, "source_dir", lambda: code)
     clients = _copy(tmp_path, "qingchuan", "linquan")
     output = tmp_path / "out"
     assert [r.status for r in _stub_batch(clients, output, jobs=2).runs] == [OK, OK]

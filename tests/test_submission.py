@@ -191,7 +191,7 @@ def test_an_edited_memo_and_an_added_note_survive_a_rerun_and_brief_keeps_its_fo
 
 
 def test_lock_files_and_thumbs_in_evidence_change_nothing(tmp_path):
-    from toolkit.run.batch import inputs_sha256
+    from toolkit.run.fingerprint import inputs_sha256
 
     folder = tmp_path / "c"
     shutil.copytree(examples_dir() / "clients" / "linquan", folder)

@@ -50,15 +50,24 @@ Speed: papermill is imported once, here in the parent (without rfc3987-syntax, s
 a fresh process per notebook, forked from a server that has already imported pandas, matplotlib,
 python-docx and the toolkit, and compiled the narrative and Word templates.
 
+Each pool worker (and each Dask worker) also keeps one LibreOffice running for its clients' PDFs
+(``toolkit.documents.office``), started while its first kernel starts: a client's three PDFs take
+about half a second instead of two LibreOffice starts.
+
 Beyond one machine: ``scheduler="tcp://HOST:8786"`` (or ``"local:N"``) runs each client as a task on
 a dask.distributed cluster (``toolkit.run.cluster``), through ``run_client_task`` — the same
 ``_run_client`` as the pool's, with the lock, the state and the records kept here.
+
+What a package is made from (the fingerprints) is ``toolkit.run.fingerprint``. This file is long
+(about 1,100 lines) because the guarantees above hold only together: the worker side (one notebook
+in a kernel, verified, placed only while the batch lives) and the batch side (lock, pool, resume
+state, records) share the client record, the status words and the owner check, and a change to one
+side is read against the other. The worker side is the next part to stand on its own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import multiprocessing
 import os
@@ -78,11 +87,13 @@ from typing import Any, Iterable
 from toolkit import __version__
 from toolkit.core.atomic import (OWNER_ENV, ensure_owner_alive, make_dirs, owner_token, remove_leftovers,
                                  write_text, writing)
-from toolkit.core.errors import BatchError, RulebookError, ToolkitError
+from toolkit.core.errors import BatchError, ToolkitError
 from toolkit.core.hashing import StatCache
 from toolkit.core.naming import inside, safe_name
-from toolkit.core.paths import data_dir, notebooks_dir, rounds_dir, source_dir, templates_dir
+from toolkit.core.paths import notebooks_dir
 from toolkit.package.manifest import package_complete
+from toolkit.run.fingerprint import (fingerprint, round_file, rulebook_sha256, shared_fingerprint, templates_sha256,
+                                    toolkit_sha256, tree_sha256)
 from toolkit.run.portfolio import write_portfolio
 
 # jsonschema imports rfc3987-syntax, if installed, for its "iri" format check, and that import alone
@@ -148,131 +159,6 @@ class BatchResult:
         if self.province is not None and self.province.status == FAILED:
             failed.append(self.province)
         return failed
-
-
-# -- fingerprints (resume) -----------------------------------------------------------------------
-
-def inputs_sha256(folder: Path, cache: StatCache | None = None) -> str:
-    """One hash over intake.xlsx and every file under evidence/ (names and contents). The evidence
-    folder is listed by ``toolkit.intake.evidence.scan``: a link (or a linked evidence/ folder) or a hard link
-    counts by its name and the reason it is refused, and what it points to is never read.
-
-    ``cache``: the batch's ``StatCache`` — a file whose size, times and inode are those recorded is
-    not read again (a resume of unchanged clients reads no evidence); without it every file is read."""
-    from toolkit.intake import evidence
-
-    cache = cache if cache is not None else StatCache()
-    h = hashlib.sha256()
-    wb = folder / "intake.xlsx"
-    if wb.is_file():
-        h.update(b"intake.xlsx\0" + cache.sha256(wb, st=os.stat(wb)).encode() + b"\n")
-    for e in evidence.scan(folder):
-        if evidence.ignored(e.rel or e.typed):
-            continue
-        content = cache.sha256(e.path, e.open) if e.ok else f"refused: {e.message}"
-        h.update((e.rel or e.typed).encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
-    from toolkit.documents.narrative import passage_files
-
-    for stem, p in passage_files(folder).items():  # the passages the county wrote
-        h.update(f"passages/{p.name}".encode("utf-8", "surrogateescape") + b"\0"
-                 + cache.sha256(p, st=os.stat(p)).encode() + b"\n")
-    return h.hexdigest()
-
-
-def rulebook_files(rulebook: str | Path | None) -> list[Path]:
-    """The files a rulebook id or path is read from, base first: its chain as the rulebook loader
-    resolves it (``Rulebook.files``; a base found beside the file counts). Empty when it cannot be
-    loaded (a rulebook removed since: the client runs again and its notebook reports why)."""
-    if not rulebook:
-        return []
-    from toolkit.assess.rulebook import load_rulebook
-
-    try:
-        return list(load_rulebook(rulebook).files)
-    except RulebookError:
-        return []
-
-
-def rulebook_sha256(rulebook: str | Path | None, cache: StatCache | None = None) -> str | None:
-    """One hash over every file of a rulebook's chain, in order; None when it cannot be loaded."""
-    files = rulebook_files(rulebook)
-    if not files:
-        return None
-    cache = cache if cache is not None else StatCache()
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode("utf-8") + b"\0" + cache.sha256(f, st=os.stat(f)).encode() + b"\n")
-    return h.hexdigest()
-
-
-def _tree_sha256(root: Path, files: Iterable[Path], cache: StatCache | None = None) -> str:
-    """One hash over files under ``root``: their paths relative to it and their contents."""
-    cache = cache if cache is not None else StatCache()
-    h = hashlib.sha256()
-    for p in files:
-        h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\0" + cache.sha256(p, st=os.stat(p)).encode()
-                 + b"\n")
-    return h.hexdigest()
-
-
-def round_file(round_: int) -> Path | None:
-    for ext in (".yaml", ".yml"):
-        p = rounds_dir() / f"{round_}{ext}"
-        if p.is_file():
-            return p
-    return None
-
-
-def templates_sha256(cache: StatCache | None = None) -> str:
-    """One hash over what shapes a package besides the client's inputs, the rulebook and the code: the
-    Word and text templates (a consultancy restyles them), the intake schema and the work-plan data."""
-    root = templates_dir()
-    cache = cache if cache is not None else StatCache()
-    h = hashlib.sha256()
-    h.update(_tree_sha256(root, sorted(p for p in root.rglob("*")
-                                       if p.is_file() and not p.name.startswith((".", "~$"))), cache).encode())
-    for p in (data_dir() / "schema" / "intake.yaml", data_dir() / "workplan.yaml"):
-        if p.is_file():
-            h.update(p.name.encode("utf-8") + b"\0" + cache.sha256(p, st=os.stat(p)).encode() + b"\n")
-    return h.hexdigest()
-
-
-def toolkit_sha256(cache: StatCache | None = None) -> str:
-    """One hash over the toolkit's own source (every ``.py`` under the package folder), so that a
-    changed measure, narrative or form re-runs the packages it shapes — the version number does not
-    change with every edit."""
-    root = source_dir()
-    return _tree_sha256(root, sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts), cache)
-
-
-def shared_fingerprint(*, round_: int, rulebook: str | None, notebook: Path, parameters: dict,
-                       western_relaxation: bool, cache: StatCache | None = None) -> dict:
-    """The part of every client's fingerprint that is the same for the whole batch: computed once."""
-    rf = round_file(round_)
-    cache = cache if cache is not None else StatCache()
-    return {
-        "round": round_,
-        "round_file_sha256": cache.sha256(rf, st=os.stat(rf)) if rf else None,
-        "rulebook_requested": rulebook,
-        "rulebook_sha256": rulebook_sha256(rulebook, cache),
-        "western_relaxation": bool(western_relaxation),
-        "notebook_sha256": cache.sha256(notebook, st=os.stat(notebook)),
-        "templates_sha256": templates_sha256(cache),
-        "parameters": {k: str(v) for k, v in sorted(parameters.items())},
-        "toolkit_sha256": toolkit_sha256(cache),
-    }
-
-
-def fingerprint(folder: Path, *, round_: int, rulebook: str | None, notebook: Path,
-                parameters: dict, western_relaxation: bool, shared: dict | None = None,
-                cache: StatCache | None = None) -> dict:
-    """What a client's package is made from: its inputs and the batch's ``shared_fingerprint``. The
-    rulebook a notebook picks itself (the default, by application type) is checked after the run,
-    against the state (``_up_to_date``)."""
-    if shared is None:
-        shared = shared_fingerprint(round_=round_, rulebook=rulebook, notebook=notebook, parameters=parameters,
-                                    western_relaxation=western_relaxation, cache=cache)
-    return {"inputs_sha256": inputs_sha256(folder, cache), **shared}
 
 
 # -- the state of earlier runs -------------------------------------------------------------------
@@ -1069,7 +955,7 @@ def _province_fingerprint(output: Path, round_: int, notebook: Path, cache: Stat
     files = sorted(p for name in (MANIFEST_FILE, ASSESSMENT_FILE) for p in root.glob(f"*/*/{name}"))
     rf = round_file(round_)
     return {
-        "packages_sha256": _tree_sha256(root, files, cache) if files else None,
+        "packages_sha256": tree_sha256(root, files, cache) if files else None,
         "notebook_sha256": cache.sha256(notebook, st=os.stat(notebook)),
         "round_file_sha256": cache.sha256(rf, st=os.stat(rf)) if rf else None,
         "templates_sha256": templates_sha256(cache),

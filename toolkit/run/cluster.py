@@ -82,7 +82,7 @@ def worker_check(folders: list[tuple[str, int, int]], output: str, toolkit_sha25
     except OSError as exc:
         problems.append(f"无法写入输出文件夹 {output}（{exc.strerror or exc}）")
     try:
-        from toolkit.run.batch import toolkit_sha256 as code_sha
+        from toolkit.run.fingerprint import toolkit_sha256 as code_sha
 
         if code_sha() != toolkit_sha256:
             problems.append("运行的 toolkit 代码与发起批处理的机器上的不同（请在每台机器上安装同一版本）")

@@ -59,7 +59,7 @@ def _input_changes(folder: Path, manifest: dict) -> list[str]:
 def client_status(folder: Path | str, output: Path | str, *, notebook: Path | None = None) -> ClientStatus:
     from toolkit.core.paths import notebooks_dir
     from toolkit.package.manifest import package_complete, read_manifest
-    from toolkit.run import batch
+    from toolkit.run import batch, fingerprint
 
     folder = Path(folder).resolve()
     state = batch.load_state(Path(output))
@@ -74,21 +74,21 @@ def client_status(folder: Path | str, output: Path | str, *, notebook: Path | No
     fp = entry.get("fingerprint") or {}
     manifest = read_manifest(package)
     st.changes += _input_changes(folder, manifest)
-    if fp.get("inputs_sha256") and not st.changes and batch.inputs_sha256(folder) != fp["inputs_sha256"]:
+    if fp.get("inputs_sha256") and not st.changes and fingerprint.inputs_sha256(folder) != fp["inputs_sha256"]:
         st.changes.append("客户文件夹中的输入文件有改动（如补充段落 passages/）")
-    rf = batch.round_file(fp.get("round")) if fp.get("round") else None
+    rf = fingerprint.round_file(fp.get("round")) if fp.get("round") else None
     if (sha256_file(rf) if rf else None) != fp.get("round_file_sha256"):
         st.changes.append(f"申报年度文件 data/rounds/{fp.get('round')}.yaml 已改动")
-    if batch.rulebook_sha256(fp.get("rulebook_requested")) != fp.get("rulebook_sha256"):
+    if fingerprint.rulebook_sha256(fp.get("rulebook_requested")) != fp.get("rulebook_sha256"):
         st.changes.append("规则库（或它所依据的基础规则库）已改动")
     used = entry.get("rulebook") or {}
-    if used.get("sha256") and batch.rulebook_sha256(used.get("path") or used.get("id")) != used["sha256"]:
+    if used.get("sha256") and fingerprint.rulebook_sha256(used.get("path") or used.get("id")) != used["sha256"]:
         st.changes.append(f"所用规则库 {used.get('id')} 已改动")
-    if batch.templates_sha256() != fp.get("templates_sha256"):
+    if fingerprint.templates_sha256() != fp.get("templates_sha256"):
         st.changes.append("模板（templates/）已改动")
     nb = notebook or notebooks_dir() / "client_report.ipynb"
     if fp.get("notebook_sha256") and sha256_file(nb) != fp["notebook_sha256"]:
         st.changes.append("客户笔记本已改动")
-    if fp.get("toolkit_sha256") and batch.toolkit_sha256() != fp["toolkit_sha256"]:
+    if fp.get("toolkit_sha256") and fingerprint.toolkit_sha256() != fp["toolkit_sha256"]:
         st.changes.append("工具代码已更新")
     return st
