@@ -32,6 +32,15 @@ def _doc(path: Path, text: str) -> Path:
     return path
 
 
+def _page_image(pdf_file: Path, prefix: Path) -> bytes:
+    """The first page rendered to pixels (pdftoppm, 60 dpi, raw PPM: no encoder metadata)."""
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", str(pdf_file), str(prefix)], check=True)
+    (page,) = prefix.parent.glob(prefix.name + "-*.ppm")
+    data = page.read_bytes()
+    page.unlink()
+    return data
+
+
 def _office_processes(folder: Path) -> list[str]:
     found = []
     for proc in Path("/proc").iterdir():
@@ -58,6 +67,7 @@ def test_the_running_converter_gives_the_same_pdf_as_a_soffice_call(tmp_path, mo
     for d in docs:
         assert pdf.page_count(served[d]) == pdf.page_count(plain[d]) == pdf.page_count(again[d])
         assert pdf_text(served[d]) == pdf_text(plain[d]) == pdf_text(again[d])
+        assert _page_image(served[d], tmp_path / "s") == _page_image(plain[d], tmp_path / "p")  # the same type, the same place
     assert not conv.folder.exists() and conv.proc.poll() is not None
 
 

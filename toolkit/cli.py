@@ -362,7 +362,7 @@ def cmd_reference_list(args) -> int:
 
 def _print_batch(result) -> None:
     """Where the packages are and every failure, in Chinese."""
-    from toolkit.run.batch import OK, SKIPPED
+    from toolkit.run.worker import OK, SKIPPED
 
     print(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
     from toolkit.core.errors import ToolkitError

@@ -5,7 +5,7 @@
 
 The local pool (``--jobs``) stays the default; this is for a portfolio that outgrows one machine — a
 provincial authority screening all its counties, a firm running several provinces. What stays the
-same: every client runs the batch's own client task (``toolkit.run.batch.run_client_task``) — a
+same: every client runs the batch's own client task (``toolkit.run.worker.run_client_task``) — a
 fresh kernel (from the worker's own preloading server), the same notebook, the same package writer.
 What stays here, in the process that started the batch: the lock on the output folder, the resume
 state, the run manifest and the summary.
@@ -187,7 +187,7 @@ class Engine:
 
     # -- running -----------------------------------------------------------------------------
     def _submit(self, task: dict):
-        from toolkit.run.batch import run_client_task
+        from toolkit.run.worker import run_client_task
 
         return self.client.submit(run_client_task, task, pure=False, workers=self.workers,
                                   allow_other_workers=False, key=f"clusterkit-{task['client_id']}-{uuid.uuid4().hex[:8]}")
@@ -214,7 +214,7 @@ class Engine:
         from distributed import as_completed
         from tqdm import tqdm
 
-        from toolkit.run.batch import FAILED, ClientRun
+        from toolkit.run.worker import FAILED, ClientRun
 
         futures = {self._submit(t): i for i, t in tasks.items()}
         bar = tqdm(total=len(tasks), desc="客户", unit="个", file=self.stream, disable=not progress, dynamic_ncols=True)
@@ -239,7 +239,7 @@ class Engine:
             bar.close()
 
     def run_one(self, task: dict):
-        from toolkit.run.batch import ClientRun
+        from toolkit.run.worker import ClientRun
 
         fut = self._submit(task)
         try:

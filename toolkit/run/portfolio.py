@@ -138,7 +138,7 @@ def write_portfolio(result, *, round_year: int | None, today=None) -> Path:
 
 
 def _status(run) -> str:
-    from toolkit.run.batch import STATUS_ZH
+    from toolkit.run.worker import STATUS_ZH
 
     return STATUS_ZH.get(run.status, run.status)
 
