@@ -168,12 +168,14 @@ def _alive(pid_file: Path) -> bool:
         pid = int(pid_file.read_text(encoding="ascii"))
     except (OSError, ValueError):
         return False
+    if sys.platform == "win32":
+        return True   # os.kill(pid, 0) would send it CTRL_C_EVENT there: the wait's time limit decides
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:
-        return True   # exists, not ours to signal (Windows: os.kill cannot probe)
+        return True   # exists, not ours to signal
     return True
 
 
