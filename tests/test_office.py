@@ -56,14 +56,15 @@ def _office_processes(folder: Path) -> list[str]:
 
 def test_the_running_converter_gives_the_same_pdf_as_a_soffice_call(tmp_path, monkeypatch):
     docs = [_doc(tmp_path / "附件1_申报表.docx", "青川县"), _doc(tmp_path / "佐证材料清单.docx", "林泉县")]
-    monkeypatch.delenv(office.OFFICE_ENV, raising=False)
+    monkeypatch.setenv(office.OFFICE_ENV, office.OFF)   # every conversion starts LibreOffice itself
     plain = pdf.convert(docs, tmp_path / "plain")
+    monkeypatch.delenv(office.OFFICE_ENV)
     with office.serving() as conv:
         assert conv is not None and os.environ[office.OFFICE_ENV] == str(conv.address_file)
         served = pdf.convert(docs, tmp_path / "served")
         assert conv.address_file.read_text(encoding="utf-8").startswith("http://127.0.0.1:")
         again = pdf.convert(docs, tmp_path / "again")   # the same LibreOffice, a second time
-    assert office.OFFICE_ENV not in os.environ
+    assert office.OFFICE_ENV not in os.environ   # as before the block
     for d in docs:
         assert pdf.page_count(served[d]) == pdf.page_count(plain[d]) == pdf.page_count(again[d])
         assert pdf_text(served[d]) == pdf_text(plain[d]) == pdf_text(again[d])
@@ -75,16 +76,17 @@ def test_the_running_converter_gives_the_same_pdf_as_a_soffice_call(tmp_path, mo
 def test_the_converter_and_its_libreoffice_end_with_a_killed_starter(tmp_path):
     doc = _doc(tmp_path / "a.docx", "东塘县")
     script = textwrap.dedent(f"""
+        import os
         import time
         from pathlib import Path
         from toolkit.documents import office, pdf
-        conv = office.start()
-        pdf.convert([Path({str(doc)!r})], {str(tmp_path / 'out')!r})
-        print(conv.folder, flush=True)
+        pdf.convert([Path({str(doc)!r})], {str(tmp_path / 'out')!r})   # the first PDF starts the converter
+        print(Path(os.environ[office.OFFICE_ENV]).parent, flush=True)
         time.sleep(120)
     """)
+    env = {k: v for k, v in os.environ.items() if k != office.OFFICE_ENV}
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[1], env=env)
     folder = Path(proc.stdout.readline().strip())
     assert (tmp_path / "out" / "a.pdf").is_file()
     assert any("soffice" in cmd for cmd in _office_processes(folder))

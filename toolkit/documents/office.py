@@ -2,10 +2,11 @@
 
 Starting LibreOffice costs about 1.5 s, converting a client's form a few tenths of a second: a batch
 that starts one per call spends most of a client's time waiting for LibreOffice. So a process that
-converts many documents — a batch's pool worker, a Dask worker, a benchmark — starts one converter
-(``start()``); ``toolkit.documents.pdf.convert`` uses it from then on, also from the notebook kernels
-the process starts, which find it through ``CLUSTERKIT_OFFICE`` (the path of a file holding its
-address) in their environment.
+converts documents starts one converter with its first PDF (``start_for_process``; a batch's pool
+and Dask workers start theirs at once, while their first kernel starts), and
+``toolkit.documents.pdf.convert`` uses it from then on, also from the notebook kernels the process
+starts, which find it through ``CLUSTERKIT_OFFICE`` (the path of a file holding its address) in
+their environment. ``CLUSTERKIT_OFFICE=off`` makes every conversion start LibreOffice itself.
 
 The converter is ``office_server.py`` run under the Python that has LibreOffice's ``uno`` module
 (``python_with_uno()``: Debian's python3 with python3-uno, LibreOffice's own python on Windows and
@@ -29,6 +30,7 @@ from pathlib import Path
 from toolkit.core import fonts
 
 OFFICE_ENV = "CLUSTERKIT_OFFICE"          # the address file of the converter this process and its kernels use
+OFF = "off"                                # …or this: every conversion starts LibreOffice itself
 PYTHON_ENV = "CLUSTERKIT_OFFICE_PYTHON"   # a Python with LibreOffice's uno module, where it is not found
 SERVER_SCRIPT = Path(__file__).with_name("office_server.py")
 
@@ -110,16 +112,29 @@ def start() -> Converter | None:
 
 
 _mine: Converter | None = None
+_starts = 0
 
 
-def start_for_process() -> None:
-    """One converter for the life of this process (a pool or Dask worker), stopped at its exit."""
-    global _mine
-    if _mine is not None and _mine.proc.poll() is None:
+def start_for_process(own: bool = False) -> None:
+    """One converter for the life of this process, stopped at its exit, and named in its environment
+    unless another already is (a kernel uses its worker's); ``own``: this process's own even so (a
+    batch worker, whose parent may have one). Started again at most once if it ends."""
+    global _mine, _starts
+    running = _mine is not None and _mine.proc.poll() is None
+    named = os.environ.get(OFFICE_ENV)
+    if named and (not own or (running and named == str(_mine.address_file))):
         return
-    _mine = start()
-    if _mine is not None:
+    if not running:
+        if _starts >= 2:
+            os.environ[OFFICE_ENV] = OFF
+            return
+        _starts += 1
+        _mine = start()
+        if _mine is None:
+            os.environ[OFFICE_ENV] = OFF
+            return
         atexit.register(_mine.stop)
+    os.environ[OFFICE_ENV] = str(_mine.address_file)
 
 
 class serving:
@@ -141,7 +156,7 @@ class serving:
 def _address(wait: float) -> str:
     """The address of this process's converter (from ``CLUSTERKIT_OFFICE``), waiting while it starts."""
     path = os.environ.get(OFFICE_ENV)
-    if not path:
+    if not path or path == OFF:
         raise Unavailable("no converter")
     file = Path(path)
     deadline = time.monotonic() + wait

@@ -1,12 +1,13 @@
-"""Word documents to PDF with LibreOffice, headless, several in one call.
+"""Word documents to PDF with LibreOffice, headless.
 
-Where this process has a running converter (``toolkit.documents.office``: a batch's workers and their
-kernels do), each document goes to it; otherwise one ``soffice --convert-to pdf`` call takes every
-document of a client (starting LibreOffice costs about a second; each further document a fraction of
-that). Both use LibreOffice's ``writer_pdf_Export`` with its defaults, so the PDFs are the same. A private profile per call keeps parallel
-runs apart; the Chinese fonts come from ``toolkit.core.fonts`` through fontconfig, so the PDFs look
-the same on every machine. When LibreOffice is missing, ``OfficeMissing`` says how to get it: the
-Word documents are written regardless.
+Each document goes to this process's running converter (``toolkit.documents.office``: started with
+the first PDF and kept, or the batch worker's that started this kernel); where there is none, one
+``soffice --convert-to pdf`` call takes every document of a client (starting LibreOffice costs about
+a second; each further document a fraction of that). Both use LibreOffice's ``writer_pdf_Export``
+with its defaults, so the PDFs are the same. A private profile per call keeps parallel runs apart;
+the Chinese fonts come from ``toolkit.core.fonts`` through fontconfig, so the PDFs look the same on
+every machine. When LibreOffice is missing, ``OfficeMissing`` says how to get it: the Word documents
+are written regardless.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def convert(docs: list[Path | str], outdir: Path | str, *, timeout: float = 300)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     out: dict[Path, Path] = {}
-    if os.environ.get(office.OFFICE_ENV):
+    office.start_for_process()   # this process's converter, started with its first PDF and kept
+    if os.environ.get(office.OFFICE_ENV) != office.OFF:
         for d in docs:
             try:
                 office.convert(d, outdir / (d.stem + ".pdf"), timeout=timeout)

@@ -281,7 +281,7 @@ def worker_started(batch_pid: int, lock_file: str) -> None:
     from toolkit.run.kernels import die_with_parent
 
     die_with_parent(batch_pid, cleanup=_kill_kernels)
-    office.start_for_process()   # gets ready while the first kernel starts; ends with this worker
+    office.start_for_process(own=True)   # gets ready while the first kernel starts; ends with this worker
     try:
         lock = os.stat(lock_file)
     except OSError:
@@ -450,7 +450,7 @@ def run_client_task(task: dict) -> dict:
     os.environ[TASK_PID_ENV] = str(os.getpid())
     from toolkit.documents import office
 
-    office.start_for_process()   # the worker's LibreOffice, kept for its later clients
+    office.start_for_process(own=True)   # the worker's LibreOffice, kept for its later clients
     try:
         return run_client({**task, "kernel_name": _worker_kernel(task["kernel_name"])})
     finally:
