@@ -13,7 +13,10 @@ Measured in one run, each batch a fresh subprocess timed from outside:
    exactly that client;
 3. nothing to re-run: a batch of one unchanged client against the time of the batch's own imports;
 4. disk: a package against its evidence (one client, E MB of incompressible evidence) plus its
-   documents — target ≤ 1.1 × evidence + documents.
+   documents — target ≤ 1.1 × evidence + documents;
+5. the same client with its evidence a real PDF of scanned pages, which the bound copy (合订本.pdf)
+   takes in: the package's disk against evidence + the other documents, and the peak memory of one
+   process of that batch.
 
 The N × E MB of step 2 are sparse files (N × 200 MB would need 20 GB of disk twice over): a resume
 does not read them, whatever they hold — which is what it measures — and the package stores them once,
@@ -43,7 +46,9 @@ def make_clients(dest: Path, n: int, evidence_mb: int = 0, dense: bool = False) 
         src = demo[i % len(demo)]
         target = dest / f"{src.name}-{i + 1:03d}"
         shutil.copytree(src, target)
-        if evidence_mb:
+        if evidence_mb and dense == "pdf":
+            real_scan_pdf(scan_of(target), evidence_mb)
+        elif evidence_mb:
             scan = scan_of(target)
             with open(scan, "wb") as f:
                 if dense:
@@ -55,6 +60,19 @@ def make_clients(dest: Path, n: int, evidence_mb: int = 0, dense: bool = False) 
                     f.write(b"%PDF-1.4 " + os.urandom(4096))
         out.append(target)
     return out
+
+
+def real_scan_pdf(path: Path, mb: int) -> None:
+    """A PDF of A4 pages of incompressible 'scanned' images (random pixels, JPEG): one the bound copy
+    takes in as it is, about ``mb`` MB."""
+    from PIL import Image
+
+    pages, size = [], 0
+    while size < mb << 20:
+        page = Image.frombytes("RGB", (1240, 1754), os.urandom(1240 * 1754 * 3))
+        pages.append(page)
+        size += 1240 * 1754 * 3 // 2   # about what a quality-95 JPEG of noise keeps
+    pages[0].save(path, "PDF", resolution=150, save_all=True, append_images=pages[1:], quality=95)
 
 
 def scan_of(client: Path) -> Path:
@@ -228,6 +246,20 @@ def main() -> int:
         p(f"4. disk of a package with {ev_bytes / 2**20:.0f} MiB of evidence: {total / 2**20:.1f} MiB "
           f"(documents {docs / 2**20:.1f} MiB); ÷ (evidence + documents) = {total / (ev_bytes + docs):.3f}   "
           f"{verdict(total / (ev_bytes + docs), 1.1)}")
+
+        # 5. the same with the evidence a real PDF (the bound copy takes it in): disk and peak memory
+        scans = make_clients(tmp / "pdf", 1, mb, dense="pdf")
+        _, rss_pdf, _ = peak_batch(scans, tmp / "out-pdf", jobs, env)
+        pkg = next((tmp / "out-pdf" / "2025").glob("*/*/manifest.json")).parent
+        ev_bytes = sum(q.stat().st_size for q in (scans[0] / "evidence").rglob("*") if q.is_file())
+        bound = next(pkg.rglob("合订本.pdf")).stat().st_size
+        others = sum(q.lstat().st_blocks * 512 for q in pkg.rglob("*")
+                     if q.is_file() and "佐证材料" not in q.parent.name and q.name != "合订本.pdf")
+        total = disk(pkg)
+        p(f"5. a package with {ev_bytes / 2**20:.0f} MiB of evidence as a real PDF: {total / 2**20:.1f} MiB on disk, "
+          f"of which the bound copy {bound / 2**20:.1f} MiB; ÷ (evidence + other documents) = "
+          f"{total / (ev_bytes + others):.3f}; peak memory of one process {rss_pdf / 2**20:.0f} MiB   "
+          f"{verdict(rss_pdf / 2**20, 250)}")
     load_after = os.getloadavg()
     print(f"cores: {os.cpu_count()}, batch --jobs {jobs}, load average before/after: {load[0]:.2f}/{load_after[0]:.2f}")
     return 0

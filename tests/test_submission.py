@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -293,7 +294,12 @@ def test_make_demo_leaves_pdfs_and_the_bound_pdf(demo):
         if soffice() is None:
             pytest.skip("LibreOffice is not installed")
         assert (sub / writer.BOUND_FILE).is_file() and _submission_pdfs(res), client
-        assert json.loads((res.path / "manifest.json").read_text(encoding="utf-8"))["bound"]
+        manifest = json.loads((res.path / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["bound"]
+        with zipfile.ZipFile(res.path / manifest["zip"]) as z:   # the bound copy holds the evidence again:
+            names = set(z.namelist())                             # the folder is its one place
+        assert f"{writer.SUBMISSION}/{writer.BOUND_FILE}" not in names
+        assert f"{writer.SUBMISSION}/PDF/佐证材料清单.pdf" in names
 
 
 def test_pdftoppm_renders_the_bound_cover(demo, tmp_path):

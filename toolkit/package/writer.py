@@ -14,7 +14,7 @@ consultant cannot mix up:
   gaps) and ``待补充段落.md`` (the passages still to write and the file that supplies each);
 - ``assessment.json``, ``manifest.json`` (inputs with sha256, rulebook, round, every generated file with
   its sha256, draft or ready and why, what a ``--final`` overrode, what a re-run kept) and ``<client>.zip``
-  holding all of the above except the evidence files.
+  holding all of the above except the evidence files and the bound copy.
 
 **Evidence stored once.** ``佐证材料/`` is the one copy of the evidence: a reflink where the file system
 shares blocks (Btrfs, XFS: nothing is written), else one copy that keeps holes, hashed as it is written
@@ -22,7 +22,8 @@ shares blocks (Btrfs, XFS: nothing is written), else one copy that keeps holes, 
 consultant, the bound PDF and the province read, so the evidence must be there; the scans are the bulk
 of a package and already compressed, so a second copy in the zip doubled the disk and saved nothing.
 The zip carries the documents for review and mail; the evidence is listed with its sha256 in
-``manifest.json`` and in the 佐证材料清单.
+``manifest.json`` and in the 佐证材料清单. The bound copy (合订本.pdf) holds every PDF and image of the
+evidence once more — what the province prints — so it stays in the folder only, not in the zip.
 
 **Draft or ready.** A package whose assessment does not pass, whose forms still hold 【待补充】
 passages, or whose evidence list has items without a file is a draft: every submission page carries 草稿
@@ -146,12 +147,13 @@ _STORED = {".docx", ".xlsx", ".pptx", ".zip", ".png", ".jpg", ".jpeg", ".pdf", "
 
 
 def _write_zip(folder: Path, zip_path: Path) -> None:
-    """Everything in the package but the evidence files (申报材料/佐证材料/ is their one copy) and briefing/."""
-    evidence = (SUBMISSION, EVIDENCE_FOLDER)
+    """Everything in the package but the evidence files (申报材料/佐证材料/ is their one copy), the bound
+    copy (it holds the evidence again) and briefing/."""
+    evidence, bound = (SUBMISSION, EVIDENCE_FOLDER), (SUBMISSION, BOUND_FILE)
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for p in _files(folder):
             rel = p.relative_to(folder)
-            if p == zip_path or BRIEF_FOLDER in rel.parts[:1] or rel.parts[:2] == evidence:
+            if p == zip_path or BRIEF_FOLDER in rel.parts[:1] or rel.parts[:2] in (evidence, bound):
                 continue
             z.write(p, rel.as_posix(),
                     compress_type=zipfile.ZIP_STORED if p.suffix.lower() in _STORED else zipfile.ZIP_DEFLATED)
