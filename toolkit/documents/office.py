@@ -100,8 +100,11 @@ def start() -> Converter | None:
     if soffice is None or python is None:
         return None
     folder = Path(tempfile.mkdtemp(prefix="clusterkit-office-"))  # private (0700): the address holds its token
-    # -I: isolated, so this folder (whose calendar.py is not the standard library's) is not on its path
-    proc = subprocess.Popen([python, "-I", str(SERVER_SCRIPT), "--soffice", soffice, "--profile", str(folder / "profile"),
+    # Run from a copy in that folder: a script's folder comes first on its path, and this one holds a
+    # calendar.py that is not the standard library's (and -I or -P is not in every LibreOffice's Python).
+    script = folder / SERVER_SCRIPT.name
+    shutil.copyfile(SERVER_SCRIPT, script)
+    proc = subprocess.Popen([python, str(script), "--soffice", soffice, "--profile", str(folder / "profile"),
                              "--address-file", str(folder / "address"), "--remove-folder"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env=fonts.fontconfig_env(), close_fds=True)

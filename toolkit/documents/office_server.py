@@ -4,7 +4,7 @@ This file runs under the Python that LibreOffice's own ``uno`` module belongs to
 ``python3`` with ``python3-uno``, or the ``python`` inside LibreOffice's program folder on Windows
 and macOS), not the toolkit's: it imports only the standard library and ``uno``, never the toolkit.
 
-    PYTHON -I office_server.py --soffice PATH --profile DIR --address-file FILE [--remove-folder]
+    PYTHON office_server.py --soffice PATH --profile DIR --address-file FILE [--remove-folder]
 
 1. starts ``soffice.bin`` headless with a private profile, listening on a named pipe;
 2. connects to it (retrying while it starts) and serves XML-RPC on 127.0.0.1, on a free port, at a
