@@ -1047,10 +1047,12 @@ def write_annotated(result: CheckResult, out: Path | str | None = None) -> Path:
         ws = wb[sheet]
         cell = ws[coord]
         if isinstance(cell, MergedCell):
-            for rng in ws.merged_cells.ranges:
-                if coord in rng:
-                    cell = ws.cell(rng.min_row, rng.min_col)
-                    break
+            # the top-left cell of its merged range carries the mark; where ranges overlap (Excel
+            # refuses such a file, a generator may write one) the first whose top-left is a real cell
+            tops = (ws.cell(rng.min_row, rng.min_col) for rng in ws.merged_cells.ranges if coord in rng)
+            cell = next((c for c in tops if not isinstance(c, MergedCell)), None)
+            if cell is None:
+                continue   # listed, with its cell, on the 问题清单 sheet below
         worst = min((p.severity for p in probs), key=lambda k: _RANK.get(k, 3))
         cell.fill = PatternFill("solid", fgColor=FILLS.get(worst, WARNING_FILL))
         lines = []
