@@ -121,3 +121,17 @@ def test_a_document_libreoffice_cannot_open_is_named_as_without_a_converter(tmp_
             pdf.convert([bad, good], tmp_path / "out")
         # and the converter still serves the next document
         assert "青川县" in pdf_text(pdf.convert([good], tmp_path / "out2")[good])
+
+
+def test_libreoffice_grown_past_its_memory_limit_is_restarted_between_documents(tmp_path, monkeypatch):
+    import xmlrpc.client
+
+    monkeypatch.setenv("CLUSTERKIT_OFFICE_RECYCLE_MIB", "1")   # every LibreOffice is past 1 MiB
+    names = ["青川县", "林泉县", "岷山县"]
+    docs = [_doc(tmp_path / f"{i}.docx", name) for i, name in enumerate(names)]
+    with office.serving() as conv:
+        out = pdf.convert(docs, tmp_path / "out")
+        address = conv.address_file.read_text(encoding="utf-8")
+        state = xmlrpc.client.ServerProxy(address).state()
+    assert [name in pdf_text(out[d]) for name, d in zip(names, docs)] == [True] * 3
+    assert state["restarts"] >= 1   # a fresh LibreOffice took the later documents

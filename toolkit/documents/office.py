@@ -125,7 +125,7 @@ def start_for_process(own: bool = False) -> None:
     global _mine, _starts
     running = _mine is not None and _mine.proc.poll() is None
     named = os.environ.get(OFFICE_ENV)
-    if named and (not own or (running and named == str(_mine.address_file))):
+    if named == OFF or (named and (not own or (running and named == str(_mine.address_file)))):
         return
     if not running:
         if _starts >= 2:
