@@ -171,6 +171,7 @@ def main() -> int:
     ap.add_argument("--clients", "-n", type=int, default=100, help="N (default 100; the scaling run also does 2N)")
     ap.add_argument("--evidence-mb", type=int, default=200, help="evidence per client in MB (default 200)")
     ap.add_argument("--jobs", "-j", type=int, default=(os.cpu_count() or 2) + 1, help="batch --jobs (default: cores + 1)")
+    ap.add_argument("--pdf-only", action="store_true", help="run step 5 only (real PDF evidence)")
     args = ap.parse_args()
     n, mb, jobs = args.clients, args.evidence_mb, args.jobs
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
@@ -179,73 +180,74 @@ def main() -> int:
     p = lambda s: (print(s, flush=True), lines.append(s))  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         tmp = Path(tmp)
-        # 1. N against 2N clients, and the peak memory of one process
-        small = make_clients(tmp / "n", n)
-        large = make_clients(tmp / "2n", 2 * n)
-        t_n, rss_n, lo_n = peak_batch(small, tmp / "out-n", jobs, env)
-        t_2n, rss_2n, lo_2n = peak_batch(large, tmp / "out-2n", jobs, env)
-        p(f"1. {n} clients: {t_n:.1f} s ({t_n / n:.2f} s each); {2 * n} clients: {t_2n:.1f} s ({t_2n / (2 * n):.2f} s each)")
-        p(f"   {2 * n} ÷ {n} = {t_2n / t_n:.3f}   {verdict(t_2n / t_n, 2.05)}")
-        peak = max(rss_n, rss_2n) / 2**20
-        p(f"   peak memory of one process of the batch: {peak:.0f} MiB   {verdict(peak, 250)}")
-        lo = max(lo_n, lo_2n) / 2**20
-        p(f"   peak memory of a worker's LibreOffice (one per worker, sampled): {lo:.0f} MiB   {verdict(lo, 250)}")
-        shutil.rmtree(tmp / "2n")
-        shutil.rmtree(tmp / "out-2n")
+        if not args.pdf_only:
+            # 1. N against 2N clients, and the peak memory of one process
+            small = make_clients(tmp / "n", n)
+            large = make_clients(tmp / "2n", 2 * n)
+            t_n, rss_n, lo_n = peak_batch(small, tmp / "out-n", jobs, env)
+            t_2n, rss_2n, lo_2n = peak_batch(large, tmp / "out-2n", jobs, env)
+            p(f"1. {n} clients: {t_n:.1f} s ({t_n / n:.2f} s each); {2 * n} clients: {t_2n:.1f} s ({t_2n / (2 * n):.2f} s each)")
+            p(f"   {2 * n} ÷ {n} = {t_2n / t_n:.3f}   {verdict(t_2n / t_n, 2.05)}")
+            peak = max(rss_n, rss_2n) / 2**20
+            p(f"   peak memory of one process of the batch: {peak:.0f} MiB   {verdict(peak, 250)}")
+            lo = max(lo_n, lo_2n) / 2**20
+            p(f"   peak memory of a worker's LibreOffice (one per worker, sampled): {lo:.0f} MiB   {verdict(lo, 250)}")
+            shutil.rmtree(tmp / "2n")
+            shutil.rmtree(tmp / "out-2n")
 
-        # 2. resume: N clients without evidence (the run above) against N with E MB each; the run after
-        # settle() hashes the files once more (their change times moved), the next is the resume
-        settle(small)
-        batch(small, tmp / "out-n", jobs, env=env)
-        t_r0, out0 = batch(small, tmp / "out-n", jobs, env=env)
-        heavy = make_clients(tmp / "heavy", n, mb)
-        settle(heavy)
-        t_first, _ = batch(heavy, tmp / "out-heavy", jobs, env=env)
-        t_r1, out1 = batch(heavy, tmp / "out-heavy", jobs, env=env)
-        p(f"2. first run of {n} clients with {mb} MB of evidence each: {t_first:.1f} s")
-        p(f"   resume, {n} unchanged clients without evidence: {t_r0:.2f} s {statuses(out0)}; "
-          f"with {mb} MB each ({n * mb / 1024:.0f} GB): {t_r1:.2f} s {statuses(out1)}")
-        p(f"   with ÷ without = {t_r1 / t_r0:.3f}   {verdict(t_r1 / t_r0, 2.0)}")
-        scan = scan_of(heavy[n // 2])
-        st = scan.stat()
-        with open(scan, "r+b") as f:
-            f.seek(100)
-            b = f.read(1)
-            f.seek(100)
-            f.write(bytes([b[0] ^ 0xFF]))
-        os.utime(scan, ns=(st.st_atime_ns, st.st_mtime_ns))
-        t_one, out2 = batch(heavy, tmp / "out-heavy", jobs, env=env)
-        done, skipped, failed = statuses(out2)
-        rerun = [line.split(":")[0].strip("✓ ") for line in out2.splitlines() if line.startswith("  ✓")]
-        p(f"   one byte changed in {scan.parent.parent.name}/evidence/{scan.name} (mtime set back): re-ran {rerun}, "
-          f"skipped {skipped}, failed {failed} in {t_one:.1f} s "
-          f"({'exactly that client' if rerun == [scan.parent.parent.name] else 'NOT exactly that client'})")
-        shutil.rmtree(tmp / "heavy")
-        shutil.rmtree(tmp / "out-heavy")
+            # 2. resume: N clients without evidence (the run above) against N with E MB each; the run after
+            # settle() hashes the files once more (their change times moved), the next is the resume
+            settle(small)
+            batch(small, tmp / "out-n", jobs, env=env)
+            t_r0, out0 = batch(small, tmp / "out-n", jobs, env=env)
+            heavy = make_clients(tmp / "heavy", n, mb)
+            settle(heavy)
+            t_first, _ = batch(heavy, tmp / "out-heavy", jobs, env=env)
+            t_r1, out1 = batch(heavy, tmp / "out-heavy", jobs, env=env)
+            p(f"2. first run of {n} clients with {mb} MB of evidence each: {t_first:.1f} s")
+            p(f"   resume, {n} unchanged clients without evidence: {t_r0:.2f} s {statuses(out0)}; "
+              f"with {mb} MB each ({n * mb / 1024:.0f} GB): {t_r1:.2f} s {statuses(out1)}")
+            p(f"   with ÷ without = {t_r1 / t_r0:.3f}   {verdict(t_r1 / t_r0, 2.0)}")
+            scan = scan_of(heavy[n // 2])
+            st = scan.stat()
+            with open(scan, "r+b") as f:
+                f.seek(100)
+                b = f.read(1)
+                f.seek(100)
+                f.write(bytes([b[0] ^ 0xFF]))
+            os.utime(scan, ns=(st.st_atime_ns, st.st_mtime_ns))
+            t_one, out2 = batch(heavy, tmp / "out-heavy", jobs, env=env)
+            done, skipped, failed = statuses(out2)
+            rerun = [line.split(":")[0].strip("✓ ") for line in out2.splitlines() if line.startswith("  ✓")]
+            p(f"   one byte changed in {scan.parent.parent.name}/evidence/{scan.name} (mtime set back): re-ran {rerun}, "
+              f"skipped {skipped}, failed {failed} in {t_one:.1f} s "
+              f"({'exactly that client' if rerun == [scan.parent.parent.name] else 'NOT exactly that client'})")
+            shutil.rmtree(tmp / "heavy")
+            shutil.rmtree(tmp / "out-heavy")
 
-        # 3. nothing to re-run, one client, against the batch's own imports
-        one = small[:1]
-        batch(one, tmp / "out-one", jobs, env=env)
-        settle(one)
-        batch(one, tmp / "out-one", jobs, env=env)
-        t_noop = min(batch(one, tmp / "out-one", jobs, env=env)[0] for _ in range(3))
-        imports = [PY, "-c", "import toolkit.cli, toolkit.run.batch, toolkit.assess.rulebook, toolkit.assess.rounds, "
-                             "papermill, openpyxl, filelock, tqdm"]
-        t_imp = min(_timed(imports, env) for _ in range(3))
-        p(f"3. a batch with nothing to re-run (one unchanged client): {t_noop:.2f} s; "
-          f"its own imports: {t_imp:.2f} s; ratio {t_noop / t_imp:.2f}")
+            # 3. nothing to re-run, one client, against the batch's own imports
+            one = small[:1]
+            batch(one, tmp / "out-one", jobs, env=env)
+            settle(one)
+            batch(one, tmp / "out-one", jobs, env=env)
+            t_noop = min(batch(one, tmp / "out-one", jobs, env=env)[0] for _ in range(3))
+            imports = [PY, "-c", "import toolkit.cli, toolkit.run.batch, toolkit.assess.rulebook, toolkit.assess.rounds, "
+                                 "papermill, openpyxl, filelock, tqdm"]
+            t_imp = min(_timed(imports, env) for _ in range(3))
+            p(f"3. a batch with nothing to re-run (one unchanged client): {t_noop:.2f} s; "
+              f"its own imports: {t_imp:.2f} s; ratio {t_noop / t_imp:.2f}")
 
-        # 4. disk per package: one client with E MB of real (random) evidence
-        dense = make_clients(tmp / "dense", 1, mb, dense=True)
-        batch(dense, tmp / "out-dense", jobs, "--force", env=env)
-        pkg = next((tmp / "out-dense" / "2025").glob("*/*/manifest.json")).parent
-        evidence = (dense[0] / "evidence").rglob("*")
-        ev_bytes = sum(p.stat().st_size for p in evidence if p.is_file())
-        docs = sum(q.lstat().st_blocks * 512 for q in pkg.rglob("*") if q.is_file() and "佐证材料" not in q.parent.name)
-        total = disk(pkg)
-        p(f"4. disk of a package with {ev_bytes / 2**20:.0f} MiB of evidence: {total / 2**20:.1f} MiB "
-          f"(documents {docs / 2**20:.1f} MiB); ÷ (evidence + documents) = {total / (ev_bytes + docs):.3f}   "
-          f"{verdict(total / (ev_bytes + docs), 1.1)}")
+            # 4. disk per package: one client with E MB of real (random) evidence
+            dense = make_clients(tmp / "dense", 1, mb, dense=True)
+            batch(dense, tmp / "out-dense", jobs, "--force", env=env)
+            pkg = next((tmp / "out-dense" / "2025").glob("*/*/manifest.json")).parent
+            evidence = (dense[0] / "evidence").rglob("*")
+            ev_bytes = sum(p.stat().st_size for p in evidence if p.is_file())
+            docs = sum(q.lstat().st_blocks * 512 for q in pkg.rglob("*") if q.is_file() and "佐证材料" not in q.parent.name)
+            total = disk(pkg)
+            p(f"4. disk of a package with {ev_bytes / 2**20:.0f} MiB of evidence: {total / 2**20:.1f} MiB "
+              f"(documents {docs / 2**20:.1f} MiB); ÷ (evidence + documents) = {total / (ev_bytes + docs):.3f}   "
+              f"{verdict(total / (ev_bytes + docs), 1.1)}")
 
         # 5. the same with the evidence a real PDF (the bound copy takes it in): disk and peak memory
         scans = make_clients(tmp / "pdf", 1, mb, dense="pdf")
