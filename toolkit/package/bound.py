@@ -59,8 +59,10 @@ class Bound:
     problems: list[str] = field(default_factory=list)              # what the consultant should fix
 
 
-def _readable_pdf(path: Path):
-    """(reader, problem): a PdfReader for a usable PDF, or the reason it cannot be bound."""
+def _readable_pdf(path: Path, files: list):
+    """(reader, problem): a PdfReader for a usable PDF, or the reason it cannot be bound. The reader
+    reads from the open file (appended to ``files``, closed by the caller once the bound copy is
+    written): given a path, pypdf would first read the whole scan into memory."""
     import logging
 
     from pypdf import PdfReader
@@ -68,7 +70,12 @@ def _readable_pdf(path: Path):
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, below, in Chinese
     try:
-        reader = PdfReader(str(path), strict=False)
+        fh = open(path, "rb")
+    except OSError as exc:
+        return None, f"文件无法打开（{type(exc).__name__}）"
+    files.append(fh)
+    try:
+        reader = PdfReader(fh, strict=False)
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
@@ -184,11 +191,20 @@ def _number_overlays(sizes: list[tuple[float, float]], texts: list[str]) -> list
 
 def bind(parts: list[Part], out: Path | str, cover: Cover, *, workdir: Path | str | None = None) -> Bound:
     """Bind ``parts`` behind a cover and a 目录 into ``out`` (see the module docstring)."""
+    out = Path(out)
+    files: list = []   # the evidence PDFs, open while their pages are bound
+    try:
+        return _bind(parts, out, cover, workdir, files)
+    finally:
+        for fh in files:
+            fh.close()
+
+
+def _bind(parts: list[Part], out: Path, cover: Cover, workdir, files: list) -> Bound:
     from pypdf import PdfReader, PdfWriter
 
     from toolkit.documents.pdf import convert
 
-    out = Path(out)
     problems: list[str] = []
     separate: list[tuple[str, str]] = []
     bodies: list[tuple[Part, object]] = []   # (part, a PdfReader)
@@ -199,7 +215,7 @@ def bind(parts: list[Part], out: Path | str, cover: Cover, *, workdir: Path | st
             continue
         suffix = Path(path).suffix.lower()
         if suffix == ".pdf":
-            reader, reason = _readable_pdf(Path(path))
+            reader, reason = _readable_pdf(Path(path), files)
         elif suffix in IMAGE_SUFFIXES:
             data, reason = _image_pdf(Path(path))
             reader = PdfReader(io.BytesIO(data)) if data else None
