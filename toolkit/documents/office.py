@@ -93,6 +93,18 @@ class Converter:
             os.environ.pop(OFFICE_ENV, None)
 
 
+def _term_with_parent() -> None:
+    """In the converter before exec (Linux): SIGTERM when its parent dies; it then kills its
+    LibreOffice and removes its folder (its closed standard input says the same, everywhere)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def start() -> Converter | None:
     """Start a converter for this process and its kernels (returns at once; it gets ready in the
     background); None where LibreOffice or a Python with its ``uno`` is missing."""
@@ -104,10 +116,12 @@ def start() -> Converter | None:
     # calendar.py that is not the standard library's (and -I or -P is not in every LibreOffice's Python).
     script = folder / SERVER_SCRIPT.name
     shutil.copyfile(SERVER_SCRIPT, script)
+    linux = sys.platform.startswith("linux")
     proc = subprocess.Popen([python, str(script), "--soffice", soffice, "--profile", str(folder / "profile"),
                              "--address-file", str(folder / "address"), "--remove-folder"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=fonts.fontconfig_env(), close_fds=True)
+                            env=fonts.fontconfig_env(), close_fds=True,
+                            preexec_fn=_term_with_parent if linux else None)
     (folder / "pid").write_text(str(proc.pid), encoding="ascii")
     conv = Converter(proc, folder)
     os.environ[OFFICE_ENV] = str(conv.address_file)

@@ -12,13 +12,13 @@ and macOS), not the toolkit's: it imports only the standard library and ``uno``,
    (``writer_pdf_Export``, the filter ``soffice --convert-to pdf`` uses), ``ping()``;
 3. writes the address (``http://127.0.0.1:PORT/TOKEN``) into the address file, atomically, once it
    can convert; a start that fails writes ``failed: why`` instead;
-4. ends, with LibreOffice, when its standard input closes: the process that started it keeps the
-   pipe open and its death (even SIGKILL) closes it. On Linux LibreOffice is also given a
-   parent-death signal, so it never outlives this server.
+4. ends, killing LibreOffice, when its standard input closes: the process that started it keeps
+   the pipe open and its death (even SIGKILL) closes it. On Linux this server and LibreOffice also
+   get a parent-death signal, so neither outlives its parent.
 
 A conversion that breaks the connection (LibreOffice crashed on a document) restarts LibreOffice
 once and is reported as failed: the caller converts that document the ordinary way. LibreOffice is
-also restarted, between two calls, once its memory has grown past ``RECYCLE_MIB``.
+also restarted, before the next call, once its memory has grown past ``RECYCLE_MIB``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pathlib import Path
 START_TIMEOUT = 90.0
 # LibreOffice's memory grows with the documents it has converted (about 210 MiB after the first
 # form, 340 after forty, near 500 after two hundred in a batch): past RECYCLE_MIB of resident memory
-# (read from /proc, Linux) or RECYCLE_DOCS documents (elsewhere), it is restarted between two calls.
+# (read from /proc, Linux) or RECYCLE_DOCS documents (elsewhere), it is restarted before the next call.
 RECYCLE_MIB = int(os.environ.get("CLUSTERKIT_OFFICE_RECYCLE_MIB") or 300)
 RECYCLE_DOCS = 60
 RESTART = 81  # soffice.bin's exit code for "start me again"
@@ -142,9 +142,9 @@ class Office:
                 except Exception:
                     pass
             self.served += 1
-            if self._grown():
-                self.due = True
-                threading.Thread(target=self._recycle, daemon=True).start()   # while the caller goes on
+            # Restarted before the next call, in this thread: LibreOffice's parent-death signal is tied
+            # to the thread that started it, so a short-lived thread must never start it.
+            self.due = self._grown()
         return True
 
     def _grown(self) -> bool:
@@ -155,11 +155,6 @@ class Office:
         except (OSError, ValueError, IndexError):
             pass
         return self.served >= RECYCLE_DOCS
-
-    def _recycle(self) -> None:
-        with self.lock:   # a conversion that comes meanwhile waits for the fresh LibreOffice
-            if self.due:
-                self._restart()
 
     def _restart(self) -> None:
         self.stop()
@@ -213,11 +208,18 @@ def main(argv: list[str] | None = None) -> int:
                 pass
         except (OSError, ValueError):
             pass
-        office.stop()
+        end()
+
+    def end(*_):
+        # The starter is gone (or asks us to end): LibreOffice is killed at once, not asked — asking
+        # waits for a conversion in flight, and a killed batch must leave no process behind.
+        if office.proc is not None and office.proc.poll() is None:
+            office.proc.kill()
         if args.remove_folder:   # the folder the starter made for it (profile, address): gone with it
             shutil.rmtree(address_file.parent, ignore_errors=True)
         os._exit(0)
 
+    signal.signal(signal.SIGTERM, end)   # the parent-death signal the starter asked for (Linux)
     threading.Thread(target=watch_stdin, daemon=True).start()
     try:
         office.start()
