@@ -198,6 +198,8 @@ def _address(wait: float) -> str:
 def _alive(pid_file: Path) -> bool:
     try:
         pid = int(pid_file.read_text(encoding="ascii"))
+    except FileNotFoundError:
+        return True   # the starter writes it just after starting the converter: still starting
     except (OSError, ValueError):
         return False
     if sys.platform == "win32":
