@@ -148,3 +148,17 @@ def test_cli_assess_prints_table_and_writes_json(tmp_path, capsys):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["schema_version"] and data["overall"] == "不符合条件"
     assert {r["id"]: r["verdict"] for r in data["results"]}["2.1"] == "未达标"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CLIENTS.iterdir() if p.is_dir()))
+def test_verdicts_of_a_few_criteria_are_those_of_the_whole_assessment(name):
+    """``verdicts`` (what the outlook's what-if questions ask many times) assesses only the criteria
+    asked, and answers as the whole assessment does, for every result of every demo client."""
+    from toolkit.assess.assessment import verdicts
+
+    client = read_client(CLIENTS / name)
+    whole = {r.id: r.verdict for r in assess(client).results}
+    assert verdicts(client, None, list(whole)) == whole
+    for rid, verdict in whole.items():
+        assert verdicts(client, None, [rid]) == {rid: verdict}
+    assert verdicts(client, None, ["9.9"]) == {}

@@ -118,3 +118,23 @@ def test_a_mistaken_settings_file_is_named(tmp_path, monkeypatch, text, match):
     with pytest.raises(ToolkitError, match=match):
         load()
     assert main(["check", "x"]) == 2      # the command says so instead of a traceback
+
+
+def test_a_project_made_while_the_process_runs_is_found(tmp_path, monkeypatch):
+    """Resource lookups remember the project folder found for the current folder; a clusterkit.toml
+    made in it later, removed, or made by ``init_project`` in a folder above is still seen."""
+    from toolkit.core import paths
+    from toolkit.core.settings import init_project
+
+    work = tmp_path / "proj" / "notebooks"
+    work.mkdir(parents=True)
+    monkeypatch.delenv("CLUSTERKIT_HOME", raising=False)
+    monkeypatch.chdir(work)
+    assert paths.project_dir() is None
+    (work / paths.SETTINGS_FILE).write_text("", encoding="utf-8")
+    assert paths.project_dir() == work.resolve()
+    (work / paths.SETTINGS_FILE).unlink()
+    assert paths.project_dir() is None
+    init_project(tmp_path / "proj")
+    assert paths.project_dir() == (tmp_path / "proj").resolve()
+    assert paths.templates_dir() == (tmp_path / "proj" / "templates").resolve()

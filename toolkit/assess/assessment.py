@@ -541,6 +541,32 @@ def _round_day(rnd: Round) -> dt.date:
     return rnd.notice_date or dt.date(rnd.year, 1, 1)
 
 
+def _results_of(client: Client, c: Criterion, rb: Rulebook) -> list[CriterionResult]:
+    """The results of one criterion: one, or one per plan target for a ``plan`` criterion."""
+    if c.kind == "quantitative":
+        return [_quantitative(client, c, rb)]
+    if c.kind == "evidence":
+        return [_evidence(client, c, rb)]
+    if c.kind == "negative":
+        return [_negative(client, c, rb)]
+    return _plan(client, c, rb)
+
+
+def verdicts(client: Client, rulebook, ids) -> dict[str, str]:
+    """The verdicts of the results ``ids`` alone, as ``assess(client, rulebook).result(id).verdict``
+    gives them (no round, no relaxation), without assessing the other criteria: for the what-if
+    questions of ``toolkit.assess.outlook``, which ask a few criteria of many imagined workbooks.
+    An id no criterion gives is missing from the answer."""
+    rb = load_rulebook(rulebook if rulebook is not None else default_rulebook(client))
+    wanted = set(ids)
+    out = {}
+    for c in rb.criteria:
+        # a plan criterion's results are numbered after it (``4.2.1``): asked only when one is wanted
+        if c.id in wanted or (c.kind == "plan" and any(i.startswith(f"{c.id}.") for i in wanted)):
+            out.update((r.id, r.verdict) for r in _results_of(client, c, rb) if r.id in wanted)
+    return out
+
+
 def assess(client: Client, rulebook=None, round=None, *, western_relaxation: bool = False) -> Assessment:
     """Assess ``client`` against ``rulebook`` (id, path, Rulebook, or None for the default) in ``round``."""
     rb = load_rulebook(rulebook if rulebook is not None else default_rulebook(client))
@@ -556,18 +582,10 @@ def assess(client: Client, rulebook=None, round=None, *, western_relaxation: boo
                                     verified=change.get("confidence") == "H" and bool(change.get("verified", False)),
                                     note="；".join(filter(None, [c.note, f"西部地区放宽：阈值改为{change['threshold']}"
                                                                           f"（{change.get('source', '来源未注明')}）"])))
-        if c.kind == "quantitative":
-            r = _quantitative(client, c, rb)
-        elif c.kind == "evidence":
-            r = _evidence(client, c, rb)
-        elif c.kind == "negative":
-            r = _negative(client, c, rb)
-        else:
-            results.extend(_plan(client, c, rb))
-            continue
-        if change is not None:
-            r.settings.append("西部地区放宽")
-        results.append(r)
+        rs = _results_of(client, c, rb)
+        if change is not None and c.kind in ("quantitative", "evidence", "negative"):
+            rs[0].settings.append("西部地区放宽")
+        results.extend(rs)
 
     weights = rb.readiness.get("weights") or {d: 1.0 for d in range(1, 9)}
     cap = rb.readiness.get("cap_on_fail", readiness.DEFAULT_CAP)

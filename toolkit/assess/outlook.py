@@ -206,10 +206,10 @@ def _client_for(client: Client, years, values: dict[str, dict[int, float]]) -> C
 
 
 def _meets(client: Client, rulebook, ids: list[str]) -> bool:
-    from toolkit.assess.assessment import assess
+    from toolkit.assess.assessment import verdicts
 
-    a = assess(client, rulebook)
-    return all(a.result(i).verdict == PASS for i in ids)
+    found = verdicts(client, rulebook, ids)
+    return all(found.get(i) == PASS for i in ids)
 
 
 def _ratio_targets(assessment: Assessment, ids: list[str]) -> dict[str, tuple[str, str | None, float, str]]:

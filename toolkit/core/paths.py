@@ -41,14 +41,39 @@ def shipped_root() -> Path:
     return SHIPPED_DIR
 
 
+# The current folder → its project folder (or None), as last found: every resource lookup asks,
+# hundreds of times per client, and the walk up resolves the whole path. Each use checks again that
+# the found clusterkit.toml is still there, or, where none was found, that none has appeared in the
+# current folder; one made in a folder above it while the process runs is seen after ``forget()``
+# (``clusterkit init`` calls it) or in the next process.
+_found: dict[str, str | None] = {}
+
+
+def forget() -> None:
+    """Forget the project folders found so far (after ``clusterkit init`` made one)."""
+    _found.clear()
+
+
 def project_dir(start: Path | str | None = None) -> Path | None:
     """The consultancy's project folder: the nearest folder from ``start`` (the current folder) up
     that holds ``clusterkit.toml``; None when there is none."""
-    # Plain os.path: every resource lookup asks this, thousands of times per client.
-    here = os.path.realpath(os.fspath(start) if start else os.getcwd())
+    if start:
+        found = _walk_up(os.fspath(start))
+        return Path(found) if found else None
+    cwd = os.getcwd()
+    if cwd in _found:
+        found = _found[cwd]
+        if os.path.isfile(os.path.join(found or cwd, SETTINGS_FILE)) != (found is None):
+            return Path(found) if found else None
+    found = _found[cwd] = _walk_up(cwd)
+    return Path(found) if found else None
+
+
+def _walk_up(start: str) -> str | None:
+    here = os.path.realpath(start)
     while True:
         if os.path.isfile(os.path.join(here, SETTINGS_FILE)):
-            return Path(here)
+            return here
         parent = os.path.dirname(here)
         if parent == here:
             return None

@@ -90,7 +90,7 @@ def init_project(folder: Path | str) -> list[Path]:
     import shutil
 
     from toolkit.core import atomic
-    from toolkit.core.paths import shipped_root
+    from toolkit.core.paths import forget, shipped_root
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -115,4 +115,5 @@ def init_project(folder: Path | str) -> list[Path]:
     with atomic.atomic_path(settings) as tmp:
         Path(tmp).write_text(TEMPLATE, encoding="utf-8")
     made.append(settings)
+    forget()   # this process finds the new project from now on
     return made

@@ -46,6 +46,7 @@ import json
 import shutil
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,17 @@ def _convert_pdfs(docs: list[Path], outdir: Path, notices: list[str]) -> dict[Pa
     return {}
 
 
+def _submission_pdfs(client: Client, app: Path, checklist: Path, copied, sub: Path, *, year, today,
+                     notices: list[str]):
+    """The form and the evidence list as PDF, then the bound copy (None when no PDF could be made)."""
+    pdfs = _convert_pdfs([app, checklist], sub / PDF_FOLDER, notices)
+    if not pdfs:
+        return None
+    form_title = ("附件3 " if client.is_review else "附件1 ") + app.stem.split("_", 1)[-1]
+    return _bind(client, [(form_title, pdfs[app]), ("佐证材料清单", pdfs[checklist])], copied,
+                 sub / BOUND_FILE, year=year, today=today, notices=notices)
+
+
 def _bind(client: Client, forms: list[tuple[str, Path]], evidence_parts, out: Path, *, year, today,
           notices: list[str]):
     from toolkit.package.bound import Cover, Part, bind
@@ -357,21 +369,24 @@ def build_package(client_or_dir: Client | Path | str, *, round=None, rulebook=No
                                              today=today, draft=is_draft)
         copied = _copy_evidence(evidence, sub)
 
-        (con / NARRATIVE_FILE).write_text(narrative.to_markdown(), encoding="utf-8")
-        (con / PASSAGES_FILE).write_text(_passages_note(client, applicant_text), encoding="utf-8")
-        # the package's charts are the PNGs its memo shows, drawn once at the memo's resolution
-        brief = write_brief(client, assessment, rnd, con, today=today, chart_output=FOR_MEMO)
-        write_diagnosis(client, assessment, con / DIAGNOSIS_FILE)
-        (tmp / ASSESSMENT_FILE).write_text(
-            json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-
-        bound = None
-        if pdf:
-            pdfs = _convert_pdfs([app, checklist], sub / PDF_FOLDER, notices)
-            if pdfs:
-                form_title = ("附件3 " if client.is_review else "附件1 ") + app.stem.split("_", 1)[-1]
-                bound = _bind(client, [(form_title, pdfs[app]), ("佐证材料清单", pdfs[checklist])], copied,
-                              sub / BOUND_FILE, year=year, today=today, notices=notices)
+        # The submission's PDFs and its bound copy are made in a thread of their own while this one
+        # writes the consultancy's part: most of their time is LibreOffice's, a process of its own,
+        # so a client's work takes about the longer of the two rather than their sum. Leaving the
+        # block waits for that thread, also when this one fails, before the folder is finished or
+        # removed.
+        pdf_notices: list[str] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusterkit-pdf") as pool:
+            pdf_job = (pool.submit(_submission_pdfs, client, app, checklist, copied, sub, year=year, today=today,
+                                   notices=pdf_notices) if pdf else None)
+            (con / NARRATIVE_FILE).write_text(narrative.to_markdown(), encoding="utf-8")
+            (con / PASSAGES_FILE).write_text(_passages_note(client, applicant_text), encoding="utf-8")
+            # the package's charts are the PNGs its memo shows, drawn once at the memo's resolution
+            brief = write_brief(client, assessment, rnd, con, today=today, chart_output=FOR_MEMO)
+            write_diagnosis(client, assessment, con / DIAGNOSIS_FILE)
+            (tmp / ASSESSMENT_FILE).write_text(
+                json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+            bound = pdf_job.result() if pdf_job else None
+        notices.extend(pdf_notices)
 
         kept = _keep_hand_edits(target, tmp)
         zip_name = f"{safe_name(client.id, 'client')}.zip"
