@@ -4,6 +4,7 @@ papermill starts them in a batch.
 
 - a forked kernel is fresh: a name set in one kernel is not in the next, and each draws its own
   random numbers (numpy's, which a fork would otherwise copy), though both have the server's imports;
+- the server's objects are frozen before the fork, so a kernel's collections leave them alone;
 - an interrupt reaches the running cell (through the launcher), and the kernel lives on;
 - killing the launcher (as jupyter_client does with a kernel that will not stop) ends the kernel;
 - when the fork server is not there, the same kernel spec gives an ordinary kernel;
@@ -81,6 +82,20 @@ def test_a_forked_kernel_is_fresh_but_has_the_servers_imports(server, kernel):
     # ... yet nothing of the first is in the second
     assert leftover == "False"
     assert draw1 != draw2  # numpy reseeded after the fork: two notebooks do not draw the same numbers
+
+
+def test_a_kernels_collections_leave_the_servers_objects_alone(server, kernel):
+    """The server's imports are frozen before the fork (gc.freeze): a kernel's garbage collections
+    walk only what its client made, yet still collect that."""
+    _, kc = kernel()
+    reply, out = run(kc, "import gc\n"
+                         "class Node: pass\n"
+                         "a, b = Node(), Node(); a.b, b.a = b, a; del a, b\n"
+                         "print(gc.isenabled(), gc.get_freeze_count(), gc.collect() >= 2)")
+    assert reply["status"] == "ok", reply
+    enabled, frozen, collected = out.split()
+    assert enabled == "True" and collected == "True"   # the kernel collects its own garbage
+    assert int(frozen) > 50_000                        # the server's imports: pandas, matplotlib, IPython, the toolkit
 
 
 def test_an_interrupt_reaches_the_running_cell(kernel):
