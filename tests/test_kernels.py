@@ -126,8 +126,8 @@ def test_an_interrupt_reaches_the_running_cell(kernel):
         if (msg["msg_type"] == "stream" and msg["parent_header"].get("msg_id") == msg_id
                 and "sleeping" in msg["content"]["text"]):
             break
-    # ... and is in its sleep, not still flushing the print (the stream message can arrive first): on
-    # a loaded machine an interrupt in that flush was lost with the reply (seen once on CI)
+    # ... and is in its sleep, not still flushing the print (the stream message can arrive first). A
+    # reply that never came was seen once on CI; an interrupt landing in that flush is the likely cause
     _wait_until_sleeping(kernel_pid)
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=60)
