@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pypdf import PdfReader, PdfWriter
+import pikepdf
 
 from toolkit.documents.pdf import OfficeMissing
 from toolkit.package.bound import Cover, Part, bind
@@ -31,10 +31,8 @@ def _parts(tmp_path):
     pdfs = sorted(EVIDENCE.glob("*.pdf"))[:4]
     Image.new("RGB", (3000, 2000), "lightblue").save(tmp_path / "现场照片.jpg")
     (tmp_path / "损坏.pdf").write_bytes(b"%PDF-1.4 not really")
-    w = PdfWriter()
-    w.append(str(pdfs[0]))
-    w.encrypt("secret")
-    w.write(tmp_path / "加密.pdf")
+    with pikepdf.open(pdfs[0]) as src:
+        src.save(tmp_path / "加密.pdf", encryption=pikepdf.Encryption(owner="owner", user="secret"))
     (tmp_path / "说明.docx").write_bytes(b"PK\x03\x04")
     parts = [Part(f"{i:02d} {p.stem}", p) for i, p in enumerate(pdfs, start=1)]
     return pdfs, parts + [Part("05 现场照片", tmp_path / "现场照片.jpg"), Part("06 损坏的证明", tmp_path / "损坏.pdf"),
@@ -45,7 +43,14 @@ def _parts(tmp_path):
 def test_the_contents_page_numbers_are_the_pages(tmp_path):
     pdfs, parts = _parts(tmp_path)
     b = bind(parts, tmp_path / "合订本.pdf", COVER)
-    assert PdfReader(str(b.path)).pages and len(PdfReader(str(b.path)).pages) == b.pages == 2 + 4 + 1
+    with pikepdf.open(b.path) as book:
+        assert len(book.pages) == b.pages == 2 + 4 + 1
+        with book.open_outline() as outline:   # a bookmark per part, at its first page
+            marks = [(item.title, item.destination[0].objgen) for item in outline.root]
+        pages = [pg.objgen for pg in book.pages]
+        assert [title for title, _ in marks] == ["封面", "目录", *[t for t, _ in b.toc]]
+        assert [pages.index(ref) + 1 for _, ref in marks[2:]] == [first for _, first in b.toc]
+        box = book.pages[6].mediabox
     cover = _page_text(b.path, 1)
     assert "林泉县特种纸产业集群" in cover and "林泉县工业和信息化局" in cover and "2026 年 12 月 2 日" in cover
     toc = _page_text(b.path, 2)
@@ -55,8 +60,7 @@ def test_the_contents_page_numbers_are_the_pages(tmp_path):
         assert kind.split(")")[0] in _page_text(b.path, page), (title, page)
         assert f"-{page}/{b.pages}-" in _page_text(b.path, page).replace(" ", "")
     assert b.toc[-1] == ("05 现场照片", 7)          # the image on its own A4 page
-    page = PdfReader(str(b.path)).pages[6]
-    assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
+    assert round(float(box[2] - box[0])) == 595 and round(float(box[3] - box[1])) == 842
     for title in ("06 损坏的证明", "07 加密的证明", "08 说明文档", "09 未提供的材料"):
         assert title in [t for t, _ in b.separate]
     assert toc.count("电子版另附") == 4
@@ -81,3 +85,45 @@ def test_without_libreoffice_the_message_says_how_to_get_it(tmp_path, monkeypatc
     with pytest.raises(OfficeMissing, match="未找到 LibreOffice，已生成 Word 文件.*scripts/system-deps"):
         bind([Part("01 x", sorted(EVIDENCE.glob("*.pdf"))[0])], tmp_path / "x.pdf", COVER)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_turned_page_gets_its_number_upright_at_the_foot_of_the_page_as_seen(tmp_path):
+    turned = pikepdf.new()
+    turned.add_blank_page(page_size=(595, 842))
+    turned.pages[0].Rotate = 90                     # a portrait page shown landscape, as a scanner leaves it
+    turned.save(tmp_path / "横向.pdf")
+    b = bind([Part("01 横向的证明", tmp_path / "横向.pdf")], tmp_path / "合订本.pdf", COVER)
+    page = b.toc[0][1]
+    assert f"-{page}/{b.pages}-" in _page_text(b.path, page).replace(" ", "")
+    subprocess.run(["pdftoppm", "-r", "50", "-gray", "-f", str(page), "-l", str(page), "-png", str(b.path),
+                    str(tmp_path / "p")], check=True)
+    img = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    assert img.width > img.height                   # seen landscape
+    ink = [(x, y) for x in range(img.width) for y in range(img.height) if img.getpixel((x, y)) < 128]
+    assert ink, "no page number drawn"
+    assert min(y for _, y in ink) > 0.85 * img.height          # at the foot of the page as seen
+    middle = sum(x for x, _ in ink) / len(ink)
+    assert abs(middle - img.width / 2) < 0.1 * img.width       # centred
+
+
+def test_a_large_damaged_pdf_is_named_and_the_rest_bound(tmp_path):
+    big = tmp_path / "扫描件.pdf"
+    with open(big, "wb") as f:                      # 64 MB that only begins like a PDF (sparse: no disk used)
+        f.truncate(64 << 20)
+        f.write(b"%PDF-1.4 ")
+    good = sorted(EVIDENCE.glob("*.pdf"))[0]
+    b = bind([Part("01 扫描件", big), Part("02 证明", good)], tmp_path / "合订本.pdf", COVER)
+    assert [t for t, _ in b.separate] == ["01 扫描件"] and [t for t, _ in b.toc] == ["02 证明"]
+    assert b.problems and b.problems[0].startswith("扫描件.pdf：PDF 已损坏")
+
+
+def test_file_names_that_look_like_qpdf_arguments_are_bound_as_files(tmp_path):
+    good = sorted(EVIDENCE.glob("*.pdf"))[0]
+    names = ["@1-z.pdf", "--empty.pdf", "r1.pdf"]
+    for name in names:
+        shutil.copyfile(good, tmp_path / name)
+    parts = [Part(f"{i:02d} {n}", tmp_path / n) for i, n in enumerate(names, start=1)]
+    b = bind(parts, tmp_path / "合订本.pdf", COVER)
+    assert [t for t, _ in b.toc] == [p.title for p in parts] and not b.separate
+    with pikepdf.open(b.path) as book:
+        assert len(book.pages) == b.pages == b.toc[0][1] - 1 + 3

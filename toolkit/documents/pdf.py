@@ -85,6 +85,7 @@ def convert(docs: list[Path | str], outdir: Path | str, *, timeout: float = 300)
 
 
 def page_count(pdf: Path | str) -> int:
-    from pypdf import PdfReader
+    import pikepdf
 
-    return len(PdfReader(str(pdf)).pages)
+    with pikepdf.open(pdf) as doc:
+        return len(doc.pages)

@@ -12,7 +12,7 @@
 3. page numbers on every page after the cover (the cover counts as page 1, so a viewer's page number
    is the printed one), and a bookmark per part.
 
-pypdf merges and numbers (with a small overlay drawn by reportlab); Pillow places images on A4. The
+pikepdf (qpdf) merges and numbers (with a small overlay drawn by reportlab); Pillow places images on A4. The
 file is written completely or not at all.
 """
 
@@ -60,33 +60,27 @@ class Bound:
 
 
 def _readable_pdf(path: Path, files: list):
-    """(reader, problem): a PdfReader for a usable PDF, or the reason it cannot be bound. The reader
-    reads from the open file (appended to ``files``, closed by the caller once the bound copy is
-    written): given a path, pypdf would first read the whole scan into memory."""
-    import logging
+    """(pdf, problem): an open ``pikepdf.Pdf`` for a usable PDF, or the reason it cannot be bound. The
+    PDF is read from its file while the bound copy is written (it is appended to ``files``, closed by
+    the caller afterwards), so a scan of hundreds of MB is never held in memory; a damaged one is
+    given up on in qpdf's C++, in a fraction of a second."""
+    import pikepdf
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, below, in Chinese
     try:
-        fh = open(path, "rb")
-    except OSError as exc:
+        pdf = pikepdf.open(path)   # an empty user password is tried, as a viewer does
+    except pikepdf.PasswordError:
+        return None, "PDF 设有打开密码"
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         return None, f"文件无法打开（{type(exc).__name__}）"
-    files.append(fh)
+    except (pikepdf.PdfError, OSError, ValueError, RuntimeError) as exc:
+        return None, f"PDF 已损坏，无法读取（{type(exc).__name__}）"
+    files.append(pdf)
     try:
-        reader = PdfReader(fh, strict=False)
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    return None, "PDF 设有打开密码"
-            except Exception:
-                return None, "PDF 设有打开密码"
-        if len(reader.pages) == 0:
+        if len(pdf.pages) == 0:
             return None, "PDF 没有页面"
-        reader.pages[0].mediabox  # noqa: B018  (touch the first page: a broken file fails here)
-        return reader, ""
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
+        pdf.pages[0].mediabox  # noqa: B018  (touch the first page: a broken file fails here)
+        return pdf, ""
+    except (pikepdf.PdfError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         return None, f"PDF 已损坏，无法读取（{type(exc).__name__}）"
 
 
@@ -114,6 +108,14 @@ def _image_pdf(path: Path) -> tuple[bytes | None, str]:
     buf = io.BytesIO()
     pages[0].save(buf, format="PDF", resolution=IMAGE_DPI, save_all=True, append_images=pages[1:])
     return buf.getvalue(), ""
+
+
+def _pdf_file(pdf, path: Path) -> Path:
+    """The file an open PDF was read from; an image's PDF (made in memory) is written to ``path``."""
+    if pdf.filename and Path(pdf.filename).is_file():
+        return Path(pdf.filename)
+    pdf.save(path)
+    return path
 
 
 def _problem(part: Part, reason: str) -> str:
@@ -171,10 +173,10 @@ def _front_matter(cover: Cover, toc: list[tuple[str, int | str]], out_docx: Path
     return out_docx
 
 
-def _number_overlays(sizes: list[tuple[float, float]], texts: list[str]) -> list:
-    """One overlay page per numbered page, all drawn in one reportlab document (one per page would
-    cost a document each)."""
-    from pypdf import PdfReader
+def _number_overlays(sizes: list[tuple[float, float]], texts: list[str]):
+    """One overlay page per numbered page (its size as the page is seen, turned pages included), all
+    drawn in one reportlab document (one per page would cost a document each); an open pikepdf.Pdf."""
+    import pikepdf
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
@@ -186,7 +188,15 @@ def _number_overlays(sizes: list[tuple[float, float]], texts: list[str]) -> list
         c.showPage()
     c.save()
     buf.seek(0)
-    return list(PdfReader(buf).pages)
+    return pikepdf.open(buf)
+
+
+def _seen_size(page) -> tuple[float, float]:
+    """A page's width and height as a viewer shows it (a /Rotate of 90 or 270 swaps them)."""
+    box = page.trimbox
+    width, height = abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+    turned = int(page.obj.get("/Rotate", 0)) % 180 == 90
+    return (height, width) if turned else (width, height)
 
 
 def bind(parts: list[Part], out: Path | str, cover: Cover, *, workdir: Path | str | None = None) -> Bound:
@@ -201,13 +211,14 @@ def bind(parts: list[Part], out: Path | str, cover: Cover, *, workdir: Path | st
 
 
 def _bind(parts: list[Part], out: Path, cover: Cover, workdir, files: list) -> Bound:
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
+    from toolkit.core.errors import ToolkitError
     from toolkit.documents.pdf import convert
 
     problems: list[str] = []
     separate: list[tuple[str, str]] = []
-    bodies: list[tuple[Part, object]] = []   # (part, a PdfReader)
+    bodies: list[tuple[Part, object]] = []   # (part, an open pikepdf.Pdf)
     for part in parts:
         path = part.path
         if path is None or not Path(path).is_file():
@@ -215,58 +226,70 @@ def _bind(parts: list[Part], out: Path, cover: Cover, workdir, files: list) -> B
             continue
         suffix = Path(path).suffix.lower()
         if suffix == ".pdf":
-            reader, reason = _readable_pdf(Path(path), files)
+            pdf, reason = _readable_pdf(Path(path), files)
         elif suffix in IMAGE_SUFFIXES:
             data, reason = _image_pdf(Path(path))
-            reader = PdfReader(io.BytesIO(data)) if data else None
+            pdf = pikepdf.open(io.BytesIO(data)) if data else None
+            if pdf is not None:
+                files.append(pdf)
         else:
-            reader, reason = None, "不是 PDF 或图片文件"
+            pdf, reason = None, "不是 PDF 或图片文件"
             separate.append((part.title, reason))
             continue
-        if reader is None:
+        if pdf is None:
             separate.append((part.title, reason))
             problems.append(_problem(part, reason))
             continue
-        bodies.append((part, reader))
+        bodies.append((part, pdf))
 
     with tempfile.TemporaryDirectory(prefix="bind-") as tmp:
         tmp = Path(workdir or tmp)
         front_pages = 1 + max(1, -(-(len(bodies) + len(separate)) // TOC_ROWS_PER_PAGE))
         for _ in range(3):   # the 目录's own length moves every page number after it
             toc, page = [], front_pages + 1
-            for part, reader in bodies:
+            for part, pdf in bodies:
                 toc.append((part.title, page))
-                page += len(reader.pages)
+                page += len(pdf.pages)
             rows = toc + [(title, SEPARATE) for title, _ in separate]
             docx_path = _front_matter(cover, rows, tmp / "封面目录.docx")
             front_pdf = convert([docx_path], tmp)[docx_path]
-            front = PdfReader(str(front_pdf))
+            front = pikepdf.open(front_pdf)
+            files.append(front)
             if len(front.pages) == front_pages:
                 break
             front_pages = len(front.pages)
 
-        writer = PdfWriter()
-        for page in front.pages:
-            writer.add_page(page)
-        writer.add_outline_item(title="封面", page_number=0)
-        writer.add_outline_item(title="目录", page_number=1)
-        for (part, reader), (title, first) in zip(bodies, toc):
-            start = len(writer.pages)
-            for page in reader.pages:
-                writer.add_page(page)
-            writer.add_outline_item(title=title, page_number=start)
-        total = len(writer.pages)
-        numbered = writer.pages[1:]
-        for page in numbered:
-            if page.rotation:   # only a turned page needs its content rewritten (parsing it is costly)
-                page.transfer_rotation_to_content()
-        sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in numbered]
-        overlays = _number_overlays(sizes, [f"- {i} / {total} -" for i in range(2, total + 1)])
-        for page, overlay in zip(numbered, overlays):
-            page.merge_page(overlay)
-        writer.add_metadata({"/Title": f"{cover.cluster_name} {cover.year_label}申报材料",
-                             "/Author": cover.applicant})
+        # qpdf's page selection puts the pages together, reading each stream from its file as it
+        # writes: pikepdf's own page copy would first hold every scan in memory.
+        merged = tmp / "合订.pdf"
+        # Each file is named by its absolute path and followed by its page range, so that no file
+        # name is ever read as an option, a range or an @argument file.
+        sources = [Path(front_pdf)] + [_pdf_file(pdf, tmp / f"图片{i}.pdf") for i, (_, pdf) in enumerate(bodies)]
+        selection = [arg for src in sources for arg in (str(src.resolve()), "1-z")]
+        job = pikepdf.Job(["qpdf", "--empty", "--no-warn", "--warning-exit-0", "--pages", *selection, "--",
+                           str(merged.resolve())])
+        job.run()
+        if job.exit_code != 0 or not merged.is_file():
+            raise ToolkitError(f"合订本未能生成（qpdf 退出码 {job.exit_code}）；请检查 evidence/ 中的 PDF 后重试")
+        book = pikepdf.open(merged)
+        files.append(book)
+        marks, first = [("封面", 0), ("目录", 1)], len(front.pages)
+        for (part, pdf), (title, _) in zip(bodies, toc):
+            marks.append((title, first))
+            first += len(pdf.pages)
+        total = len(book.pages)
+        numbered = list(book.pages)[1:]
+        overlays = _number_overlays([_seen_size(p) for p in numbered],
+                                    [f"- {i} / {total} -" for i in range(2, total + 1)])
+        files.append(overlays)
+        for page, overlay in zip(numbered, overlays.pages):
+            # placed as a form, turned against the page's /Rotate: the number is upright at the foot
+            # of the page as it is seen
+            page.add_overlay(book.copy_foreign(overlay.as_form_xobject()))
+        with book.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, index) for title, index in marks)
+        book.docinfo["/Title"] = f"{cover.cluster_name} {cover.year_label}申报材料"
+        book.docinfo["/Author"] = cover.applicant
         with atomic_path(out) as tmp_out:
-            with open(tmp_out, "wb") as f:
-                writer.write(f)
+            book.save(tmp_out)
     return Bound(out, total, toc, separate, problems)

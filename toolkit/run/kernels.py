@@ -59,7 +59,7 @@ PRELOAD = (
     "toolkit.documents.forms", "toolkit.documents.charts", "toolkit.documents.briefing", "toolkit.package.writer", "toolkit.province.tables",
     "toolkit.province.reference", "toolkit.notebook",
     # the package's PDFs, its calendar and the province's tables (each kernel paid about 0.25 s for these)
-    "pypdf", "reportlab.pdfgen.canvas", "icalendar", "toolkit.documents.pdf", "toolkit.documents.office",
+    "pikepdf", "reportlab.pdfgen.canvas", "icalendar", "toolkit.documents.pdf", "toolkit.documents.office",
     "toolkit.package.bound", "toolkit.package.diagnosis", "toolkit.documents.calendar", "toolkit.documents.authorities",
     "toolkit.province.briefing", "toolkit.province.internal", "toolkit.province.uncertainty",
 )
