@@ -62,24 +62,40 @@ def dimension_score(results: list[CriterionResult], evidence_credit: float = CRE
     return round(100 * sum(credit(r, evidence_credit) for r in results) / len(results), 1)
 
 
+def dimension_scores(results: list[CriterionResult], *,
+                     evidence_credit: float = CREDITS[NEEDS_EVIDENCE]) -> dict[int, float]:
+    """Dimension → its score (``dimension_score``), for the dimensions the results cover."""
+    by_dim: dict[int, list[CriterionResult]] = {}
+    for r in results:
+        by_dim.setdefault(r.dimension, []).append(r)
+    return {dim: dimension_score(rs, evidence_credit) for dim, rs in by_dim.items()}
+
+
 def overall_score(results: list[CriterionResult], weights: dict[int, float],
                   cap_on_fail: float | None = DEFAULT_CAP, *,
                   evidence_credit: float = CREDITS[NEEDS_EVIDENCE]) -> tuple[float, str]:
     """(score, explanation). ``weights``: dimension → weight; dimensions without weight are ignored."""
-    by_dim: dict[int, list[CriterionResult]] = {}
-    for r in results:
-        by_dim.setdefault(r.dimension, []).append(r)
+    return combine(dimension_scores(results, evidence_credit=evidence_credit), weights, cap_on_fail,
+                   vetoed=any(r.verdict == VETO for r in results),
+                   hard_fail=any(r.verdict == FAIL and r.hard for r in results))
+
+
+def combine(dim_scores: dict[int, float], weights: dict[int, float], cap_on_fail: float | None = DEFAULT_CAP, *,
+            vetoed: bool, hard_fail: bool) -> tuple[float, str]:
+    """(score, explanation) from the dimensions' scores: their weighted mean, 0 under a veto, capped
+    when a hard criterion fails. ``overall_score`` is this on an assessment's results; the province's
+    rank intervals call it directly, with each candidate's dimension scores worked out once."""
     total_w = 0.0
     acc = 0.0
-    for dim, rs in by_dim.items():
+    for dim, score in dim_scores.items():
         w = weights.get(dim, 0.0)
         if w <= 0:
             continue
-        acc += w * dimension_score(rs, evidence_credit)
+        acc += w * score
         total_w += w
     score = round(acc / total_w, 1) if total_w else 0.0
-    if any(r.verdict == VETO for r in results):
+    if vetoed:
         return 0.0, "负面清单一票否决，准备度记为0分"
-    if cap_on_fail is not None and any(r.verdict == FAIL and r.hard for r in results) and score > cap_on_fail:
+    if cap_on_fail is not None and hard_fail and score > cap_on_fail:
         return float(cap_on_fail), f"存在未达标的硬性标准，准备度封顶{cap_on_fail:g}分（未封顶时为{score:g}分）"
     return score, ""

@@ -269,12 +269,23 @@ def rank_intervals(candidates: Iterable[RankInput], decide: Decide,
     results_by_method = {m: [_results_under(c, m) for c in cands] for m in methods}
     overall_by_method = {m: [overall_verdict(rs) for rs in results_by_method[m]] for m in methods}
 
+    # What a draw does not change is worked out once: each candidate's dimension scores for each
+    # growth method and evidence credit, and whether a veto or a failed hard criterion applies. A
+    # draw then only weighs them (``readiness.combine``, the rule ``overall_score`` applies).
+    facts: dict[tuple[str, float], list[tuple[dict[int, float], bool, bool]]] = {}
+    for m in methods:
+        for cr in set(alt.evidence_credit):
+            facts[(m, cr)] = [(readiness.dimension_scores(rs, evidence_credit=cr),
+                               any(r.verdict == readiness.VETO for r in rs),
+                               any(r.verdict == readiness.FAIL and r.hard for r in rs))
+                              for rs in results_by_method[m]]
+
     def scores(weight_factor: dict[int, float], credit: float, capped: bool, method: str) -> list[float]:
         out = []
-        for c, rs in zip(cands, results_by_method[method]):
+        for c, (dim_scores, vetoed, hard_fail) in zip(cands, facts[(method, credit)]):
             w = {d: c.weights[d] * weight_factor.get(d, 1.0) for d in c.weights}
             cap = c.cap_on_fail if capped else None
-            out.append(readiness.overall_score(rs, w, cap, evidence_credit=credit)[0])
+            out.append(readiness.combine(dim_scores, w, cap, vetoed=vetoed, hard_fail=hard_fail)[0])
         return out
 
     nominal_scores = [c.assessment.readiness for c in cands]
