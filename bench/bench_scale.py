@@ -231,8 +231,10 @@ def main() -> int:
             settle(one)
             batch(one, tmp / "out-one", jobs, env=env)
             t_noop = min(batch(one, tmp / "out-one", jobs, env=env)[0] for _ in range(3))
+            # what a batch with nothing to run imports (papermill and the notebook machinery only when
+            # a client or the province tables run; openpyxl for the run's summary.xlsx)
             imports = [PY, "-c", "import toolkit.cli, toolkit.run.batch, toolkit.assess.rulebook, toolkit.assess.rounds, "
-                                 "papermill, openpyxl, filelock, tqdm"]
+                                 "openpyxl, filelock"]
             t_imp = min(_timed(imports, env) for _ in range(3))
             p(f"3. a batch with nothing to re-run (one unchanged client): {t_noop:.2f} s; "
               f"its own imports: {t_imp:.2f} s; ratio {t_noop / t_imp:.2f}")

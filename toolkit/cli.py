@@ -179,7 +179,8 @@ def cmd_assess(args) -> int:
 
 def cmd_package(args) -> int:
     from toolkit.intake.reader import read_partial
-    from toolkit.package.writer import build_package, kept_lines
+    from toolkit.package.manifest import kept_lines
+    from toolkit.package.writer import build_package
 
     choice = _rounds(args, read_partial(args.dir))
     result = build_package(args.dir, round=choice.data, today=args.today, rulebook=args.rulebook, output=args.output,
@@ -366,8 +367,7 @@ def _print_batch(result) -> None:
 
     print(f"完成 {len(result.ok)} 个，跳过 {len(result.skipped)} 个（未变化），失败 {len(result.failed)} 个。")
     from toolkit.core.errors import ToolkitError
-    from toolkit.package.manifest import read_manifest
-    from toolkit.package.writer import kept_lines
+    from toolkit.package.manifest import kept_lines, read_manifest
 
     for run in result.ok:
         print(f"  ✓ {run.client_id}: {run.package}")

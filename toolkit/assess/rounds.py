@@ -21,17 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from toolkit.core.yamlfile import YAMLError, load_yaml
 from toolkit.core import paths
 from toolkit.core.errors import RoundError
 from toolkit.core.formatting import date_cn
 from toolkit.intake.model import PLAN_CITIES, PROVINCES, XPCC
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 
 @dataclass(frozen=True)
@@ -178,8 +173,8 @@ def load_round(year: "int | str | Round") -> Round:
     if key in _CACHE:
         return copy_round(_CACHE[key])
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
         raise RoundError(f"{path.name}: YAML 格式错误：{exc}") from exc
     except (UnicodeDecodeError, OSError) as exc:
         raise RoundError(f"{path.name}: 无法作为 UTF-8 的 YAML 文本读取（{type(exc).__name__}）；"

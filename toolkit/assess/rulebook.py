@@ -54,19 +54,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from toolkit.core.yamlfile import YAMLError, load_yaml
 from toolkit.core import paths
 from toolkit.core.errors import RulebookError
 from toolkit.intake import schema
 from toolkit.assess.exact import ROUNDING_KINDS
 from toolkit.assess.measures import FACTS, MEASURES, OPERATORS
 from toolkit.assess.result import DIMENSION_NAMES
-
-try:  # the C loader is ~10× faster; fall back to the pure-Python one
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 KINDS = ("quantitative", "evidence", "negative", "plan")
 DIMENSIONS = range(0, 10)  # 0 负面清单, 1..8 the eight dimensions, 9 复核: 规划目标完成情况
@@ -219,8 +214,8 @@ def _read(path: Path) -> dict:
         return copy.deepcopy(hit[1])
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_Loader)
-    except yaml.YAMLError as exc:
+            data = load_yaml(fh)
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "yaml"
         raise RulebookError(path.name, where, f"YAML 格式错误：{exc}") from exc

@@ -18,12 +18,12 @@ FILE = "reference/authorities.yaml"
 
 @functools.lru_cache(maxsize=1)
 def _data() -> dict:
-    import yaml
+    from toolkit.core.yamlfile import YAMLError, load_yaml
 
     path = data_dir() / FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (OSError, YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
 

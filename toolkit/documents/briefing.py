@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from toolkit.core.yamlfile import YAMLError, load_yaml
 from toolkit.core import paths
 from toolkit.core.clock import today as today_of
 from toolkit.core.errors import ToolkitError
@@ -77,8 +77,8 @@ CAPTIONS = {
 @lru_cache(maxsize=4)
 def _workplan_at(path: str, mtime: float) -> dict:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
         raise ToolkitError(f"{path}: 无法读取工作计划数据（{exc}）") from exc
     for key in ("departments", "measures", "evidence", "default", "milestones"):
         if key not in (data or {}):

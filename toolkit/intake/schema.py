@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import yaml
 
+from toolkit.core.yamlfile import YAMLError, load_yaml
 from toolkit.core import paths
 from toolkit.core.errors import SchemaError, ToolkitError
 from toolkit.intake.model import PROVINCES, RECOMMENDERS
@@ -88,8 +88,8 @@ def validate(data, file: str) -> dict:
 def _load(path: str) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
+            data = load_yaml(fh)
+    except (OSError, YAMLError) as exc:
         raise ToolkitError(f"{path}: 无法读取工作簿描述文件（{exc}）") from exc
     return validate(data, Path(path).name)
 

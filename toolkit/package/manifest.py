@@ -10,6 +10,8 @@
 - ``record_of(client, assessment)`` — the same record for a client assessed in memory.
 - ``find_packages(output_root, round)`` — every package of a round, with the problems met;
   ``package_complete(folder)`` — whether a package's manifest reads and every file it lists is there.
+- ``kept_lines(kept)`` — what a re-run kept (the manifest's ``kept``), one line each, for the commands'
+  output; here rather than in the writer so that printing a batch does not load the charts.
 
 A damaged ``manifest.json`` or ``assessment.json`` is a ``ToolkitError`` naming the file and what to do.
 """
@@ -28,6 +30,17 @@ from toolkit.assess.result import Assessment, CriterionResult
 
 MANIFEST_FILE = "manifest.json"
 ASSESSMENT_FILE = "assessment.json"
+
+
+def kept_lines(kept: list[dict[str, str]]) -> list[str]:
+    """What a re-run kept, one line each, for the command's output and the batch's summary."""
+    out = []
+    for k in kept:
+        if k.get("why") == "已修改":
+            out.append(f"保留了修改过的 {k['path']}（新生成的版本另存为 {k['new_version']}）")
+        else:
+            out.append(f"保留了顾问添加的 {k['path']}")
+    return out
 
 
 def _latest(client: Client, key: str) -> float | None:

@@ -300,17 +300,6 @@ def _keep_hand_edits(target: Path, tmp: Path) -> list[dict[str, str]]:
     return kept
 
 
-def kept_lines(kept: list[dict[str, str]]) -> list[str]:
-    """What a re-run kept, one line each, for the command's output and the batch's summary."""
-    out = []
-    for k in kept:
-        if k.get("why") == "已修改":
-            out.append(f"保留了修改过的 {k['path']}（新生成的版本另存为 {k['new_version']}）")
-        else:
-            out.append(f"保留了顾问添加的 {k['path']}")
-    return out
-
-
 def _file_entry(tmp: Path, p: Path, kept: list[dict[str, str]]) -> dict[str, Any]:
     """A generated file as the manifest records it. A kept edit is recorded with the hash of what we
     generated for it (its new version beside it), so that the next run still finds it edited and keeps it."""

@@ -424,7 +424,9 @@ def run_batch(
         # The kernel server (started above with the first client that has to run) imports the heavy
         # libraries while this process fingerprints the rest and imports papermill, once, before the
         # pool's workers are forked. On a Dask cluster every worker keeps its own (``run_client_task``).
-        import papermill  # noqa: F401
+        # With nothing to run it is not imported: the batch returns in about the time of its imports.
+        if tasks:
+            import papermill  # noqa: F401
 
         check_parameters(notebook, {"client_dir": "", **fixed, **extra})
         if province_notebook:
