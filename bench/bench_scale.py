@@ -7,7 +7,9 @@ Measured in one run, each batch a fresh subprocess timed from outside:
 
 1. clients: a batch of N clients (copies of the demo clients) against one of 2N — target ≤ 2.05 ×;
    the peak memory of any one process of the batch (its workers, kernel server, kernels) — ≤ 250 MiB,
-   and of each worker's LibreOffice (sampled from /proc while the batch runs);
+   and of each worker's LibreOffice (sampled from /proc while the batch runs); and the most private
+   memory of one process (sampled: what each adds, its resident set less the pages it shares —
+   LibreOffice's libraries and fonts, the kernel server's preloaded imports in the kernels it forks);
 2. resume: N unchanged clients holding E MB of evidence each against N unchanged clients holding none —
    target ≤ 2 ×; then one byte changed in one evidence file (its modification time set back) re-runs
    exactly that client;
@@ -122,10 +124,43 @@ def _office_peak() -> int:
     return peak
 
 
-def peak_batch(clients: list[Path], output: Path, jobs: int, env) -> tuple[float, int, int]:
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` now (Linux: from /proc/*/stat)."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(proc.name))
+    out, todo = [], [root]
+    while todo:
+        for kid in children.get(todo.pop(), []):
+            out.append(kid)
+            todo.append(kid)
+    return out
+
+
+def _private(pid: int) -> int:
+    """A process's private memory now (bytes): its pages no other process maps — what running it adds.
+    The rest of its resident set is shared: LibreOffice's libraries and fonts between the workers'
+    LibreOffices, the preloaded imports between the kernel server and the kernels it forks."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
+def peak_batch(clients: list[Path], output: Path, jobs: int, env) -> tuple[float, int, int, int]:
     """A batch run under a small wrapper whose RUSAGE_CHILDREN is that batch's alone: the largest
     resident set of any process of it (Linux keeps the maximum over every descendant waited for);
-    and the largest of its workers' LibreOffice processes, sampled (``_office_peak``)."""
+    the largest of its workers' LibreOffice processes, sampled (``_office_peak``); and the largest
+    private memory of any one of its processes, sampled (``_private``)."""
     import threading
 
     wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -133,21 +168,27 @@ def peak_batch(clients: list[Path], output: Path, jobs: int, env) -> tuple[float
                "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     cmd = [PY, "-c", wrapper, PY, "-m", "toolkit", "batch", *map(str, clients), "--round", "2025", "--jobs",
            str(jobs), "--output", str(output), "--force"]
-    office = [0]
+    office, private = [0], [0]
     done = threading.Event()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def sample():
         while not done.wait(0.5):
             office[0] = max(office[0], _office_peak())
+            private[0] = max([private[0], *(_private(pid) for pid in _descendants(proc.pid))])
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     try:
-        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.split()
+        stdout, stderr = proc.communicate()
     finally:
         done.set()
         thread.join()
-    return float(out[0]), int(out[1]) * 1024, office[0]
+    if proc.returncode:
+        sys.stderr.write(stderr[-3000:])
+        raise SystemExit(f"batch failed ({proc.returncode})")
+    out = stdout.split()
+    return float(out[0]), int(out[1]) * 1024, office[0], private[0]
 
 
 def statuses(stdout: str) -> tuple[int, int, int]:
@@ -184,14 +225,17 @@ def main() -> int:
             # 1. N against 2N clients, and the peak memory of one process
             small = make_clients(tmp / "n", n)
             large = make_clients(tmp / "2n", 2 * n)
-            t_n, rss_n, lo_n = peak_batch(small, tmp / "out-n", jobs, env)
-            t_2n, rss_2n, lo_2n = peak_batch(large, tmp / "out-2n", jobs, env)
+            t_n, rss_n, lo_n, own_n = peak_batch(small, tmp / "out-n", jobs, env)
+            t_2n, rss_2n, lo_2n, own_2n = peak_batch(large, tmp / "out-2n", jobs, env)
             p(f"1. {n} clients: {t_n:.1f} s ({t_n / n:.2f} s each); {2 * n} clients: {t_2n:.1f} s ({t_2n / (2 * n):.2f} s each)")
             p(f"   {2 * n} ÷ {n} = {t_2n / t_n:.3f}   {verdict(t_2n / t_n, 2.05)}")
             peak = max(rss_n, rss_2n) / 2**20
             p(f"   peak memory of one process of the batch: {peak:.0f} MiB   {verdict(peak, 250)}")
             lo = max(lo_n, lo_2n) / 2**20
             p(f"   peak memory of a worker's LibreOffice (one per worker, sampled): {lo:.0f} MiB   {verdict(lo, 250)}")
+            own = max(own_n, own_2n) / 2**20
+            p(f"   of which private (sampled; the rest is shared libraries, fonts and the kernel server's "
+              f"preloaded imports), the most of one process: {own:.0f} MiB   {verdict(own, 250)}")
             shutil.rmtree(tmp / "2n")
             shutil.rmtree(tmp / "out-2n")
 
@@ -253,7 +297,7 @@ def main() -> int:
 
         # 5. the same with the evidence a real PDF (the bound copy takes it in): disk and peak memory
         scans = make_clients(tmp / "pdf", 1, mb, dense="pdf")
-        _, rss_pdf, _ = peak_batch(scans, tmp / "out-pdf", jobs, env)
+        _, rss_pdf, _, _ = peak_batch(scans, tmp / "out-pdf", jobs, env)
         pkg = next((tmp / "out-pdf" / "2025").glob("*/*/manifest.json")).parent
         ev_bytes = sum(q.stat().st_size for q in (scans[0] / "evidence").rglob("*") if q.is_file())
         bound = next(pkg.rglob("合订本.pdf")).stat().st_size

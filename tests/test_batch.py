@@ -219,6 +219,33 @@ def test_second_batch_on_same_output_refuses(tmp_path):
     assert not (output / "2025").exists()
 
 
+def test_a_batch_with_nothing_to_run_loads_no_notebook_or_chart_machinery(tmp_path):
+    """Every client up to date: the batch imports what deciding that takes (and what its summary
+    needs), not papermill or nbformat (for running notebooks) nor matplotlib (for drawing packages)."""
+    import subprocess
+    import sys
+
+    clients = _copy(tmp_path, "qingchuan")
+    output = tmp_path / "out"
+    assert [r.status for r in _stub_batch(clients, output).runs] == [OK]
+    code = (
+        "import sys\n"
+        "from toolkit.cli import _print_batch\n"
+        "from toolkit.run.batch import run_batch\n"
+        f"r = run_batch([{str(clients[0])!r}], round=2025, output={str(output)!r}, province_notebook=False,\n"
+        f"              progress=False, timeout=60, kernel='python3', notebook={str(STUB)!r})\n"
+        "_print_batch(r)\n"
+        "print('STATUS', [x.status for x in r.runs])\n"
+        "print('LOADED', sorted(m for m in ('papermill', 'nbformat', 'nbclient', 'matplotlib') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if line.startswith(("STATUS", "LOADED")))
+    assert lines["STATUS"] == repr([SKIPPED])
+    assert lines["LOADED"] == "[]"
+    assert "跳过 1 个" in done.stdout
+
+
 def test_resume_notices_changed_evidence_and_force(tmp_path):
     clients = _copy(tmp_path, "qingchuan", "linquan")
     output = tmp_path / "out"

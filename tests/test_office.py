@@ -135,3 +135,23 @@ def test_libreoffice_grown_past_its_memory_limit_is_restarted_between_documents(
         state = xmlrpc.client.ServerProxy(address).state()
     assert [name in pdf_text(out[d]) for name, d in zip(names, docs)] == [True] * 3
     assert state["restarts"] >= 1   # a fresh LibreOffice took the later documents
+
+
+def test_the_running_libreoffice_keeps_a_small_glyph_cache_after_a_restart_too(tmp_path, monkeypatch):
+    """Its default 20 MB glyph cache grew LibreOffice's memory with every CJK document of a batch; the
+    private profile sets 5 MB, and LibreOffice itself reports that value, before and after a restart."""
+    import xmlrpc.client
+
+    from toolkit.documents.office_server import PROFILE_SETTINGS
+
+    assert "<value>5000000</value>" in PROFILE_SETTINGS
+    monkeypatch.setenv("CLUSTERKIT_OFFICE_RECYCLE_MIB", "1")   # restarted after every document
+    docs = [_doc(tmp_path / f"{i}.docx", name) for i, name in enumerate(["青川县", "林泉县"])]
+    with office.serving() as conv:
+        pdf.convert(docs[:1], tmp_path / "out")
+        proxy = xmlrpc.client.ServerProxy(conv.address_file.read_text(encoding="utf-8"))
+        first = proxy.state()
+        pdf.convert(docs[1:], tmp_path / "out")
+        second = proxy.state()
+    assert first["restarts"] == 0 and first["glyph_cache"] == 5_000_000
+    assert second["restarts"] >= 1 and second["glyph_cache"] == 5_000_000
